@@ -1,0 +1,1135 @@
+import { describeValue } from './describe.js';
+import { BreakerConfigError, BreakerOpenError, BreakerTimeoutError, ErrorCodes } from './errors.js';
+import { Listeners } from './listeners.js';
+import { DEFAULTS, type ResolvedOptions, resolveOptions, validateOptions } from './options.js';
+import type {
+  AdmittedPermit,
+  BreakerJSON,
+  BreakerMode,
+  BreakerSnapshot,
+  BreakerState,
+  BreakerTotals,
+  CallEvent,
+  CallOutcome,
+  CircuitBreakerOptions,
+  Classification,
+  ExecuteOptions,
+  Permit,
+  ReconfigurableOptions,
+  RejectedPermit,
+  RejectionReason,
+  StateChangeEvent,
+  TransitionInfo,
+  TransitionReason,
+} from './types.js';
+import { CountWindow, FAILURE, type OutcomeWindow, type Sample, SLOW, TimeWindow } from './windows.js';
+
+// States as small integers on the hot path; names for everything public.
+const CLOSED = 0;
+const OPEN = 1;
+const HALF_OPEN = 2;
+const FORCED_OPEN = 3;
+const DISABLED = 4;
+const STATE_NAMES: readonly BreakerState[] = ['closed', 'open', 'half_open', 'forced_open', 'disabled'];
+
+// Admission tokens: >= 0 admitted and recorded (0 a normal call, > 0 a probe's
+// lease id), PASS admitted unrecorded, below that a rejection.
+const PASS = -1;
+const REJECT_OPEN = -2;
+const REJECT_HALF_OPEN_FULL = -3;
+const REJECT_RAMP_UP = -4;
+const REJECT_FORCED_OPEN = -5;
+const REASONS: Record<number, RejectionReason> = {
+  [REJECT_OPEN]: 'open',
+  [REJECT_HALF_OPEN_FULL]: 'half_open_full',
+  [REJECT_RAMP_UP]: 'ramp_up',
+  [REJECT_FORCED_OPEN]: 'forced_open',
+};
+
+// Report kinds.
+const SUCCESS = 0;
+const FAILED = 1;
+const IGNORED = 2;
+const TIMED_OUT = 3;
+const OUTCOMES: readonly CallOutcome[] = ['success', 'failure', 'ignored', 'timeout'];
+
+/** The sample a snapshot shows in OPEN, FORCED_OPEN and DISABLED, frozen when entered. */
+interface Shown extends Sample {
+  failureRate: number | null;
+  slowCallRate: number | null;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function checkDuration(durationMs: number | undefined): void {
+  if (
+    durationMs !== undefined &&
+    !(typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0)
+  ) {
+    throw new TypeError(`durationMs must be a finite number >= 0, got ${describeValue(durationMs)}`);
+  }
+}
+
+function attachCause(error: unknown, cause: unknown): void {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    error !== cause &&
+    (error as { cause?: unknown }).cause === undefined
+  ) {
+    try {
+      Object.defineProperty(error, 'cause', {
+        value: cause,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    } catch {
+      // A frozen error keeps its own shape.
+    }
+  }
+}
+
+/**
+ * A circuit breaker: guards calls to one dependency and stops calling it while it
+ * fails, with resilience4j's semantics (count or time sliding windows, failure-rate
+ * and slow-call thresholds, half-open probes) and what its peers miss: probe leases,
+ * state generations that keep stale results from deciding, a gradual ramp-up after
+ * recovery, an observe-only mode, and no timer of any kind per breaker.
+ *
+ * @example
+ * ```ts
+ * const breaker = new CircuitBreaker({ name: 'payments', failureRateThreshold: 0.5, timeoutMs: 2_000 });
+ * const answer = await breaker.execute((signal) => fetch(url, { signal }), { fallback: () => cached });
+ * ```
+ * @throws BreakerConfigError when an option is invalid or unknown.
+ */
+export class CircuitBreaker {
+  /** The breaker's name (in errors, events, snapshots and telemetry). */
+  readonly name: string;
+  /** The breaker's key in a registry; equals `name` outside one. */
+  readonly key: string;
+
+  private o: ResolvedOptions;
+  /** The options as given, merged over by `reconfigure()`, to re-derive defaults. */
+  private given: CircuitBreakerOptions;
+  private s = CLOSED;
+  private gen = 0;
+  private window: OutcomeWindow;
+  private streak = 0;
+
+  // OPEN
+  private openings = 0;
+  private previousOpenMs = 0;
+  private openedAt = 0;
+  private openUntil = 0;
+  private shown: Shown | null = null;
+
+  // HALF_OPEN: recorded probes, and outstanding leases in admission order.
+  private probeCalls = 0;
+  private probeFailures = 0;
+  private probeSlow = 0;
+  private leaseIds: number[] = [];
+  private leaseAt: number[] = [];
+  private nextLease = 0;
+
+  // Ramp-up after a half-open close.
+  private closedAt = 0;
+  private rampUntil: number | null = null;
+
+  private readonly totals: BreakerTotals = {
+    successes: 0,
+    failures: 0,
+    ignored: 0,
+    rejected: 0,
+    timeouts: 0,
+  };
+  private lastTransition: TransitionInfo | null = null;
+  private readonly stateListeners = new Listeners<StateChangeEvent>();
+  private readonly callListeners = new Listeners<CallEvent>();
+  private warned: Set<string> | null = null;
+  private neverSignal: AbortSignal | null = null;
+  private readonly passPermits: Array<AdmittedPermit | undefined> = [];
+  private wouldReject: RejectionReason | null = null;
+
+  constructor(options: CircuitBreakerOptions = {}) {
+    validateOptions(options);
+    this.given = { ...options };
+    this.o = resolveOptions(options);
+    this.name = this.o.name;
+    this.key = this.o.key;
+    this.window = this.newWindow();
+    if (options.initialState !== undefined) this.restore(options.initialState);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** The current state. Reads the clock: an open breaker whose time has passed reads `half_open`. */
+  get state(): BreakerState {
+    if (this.s !== CLOSED || this.rampUntil !== null) this.advance(this.o.clock.now());
+    return STATE_NAMES[this.s]!;
+  }
+
+  /** The current mode. */
+  get mode(): BreakerMode {
+    return this.o.mode;
+  }
+
+  /** The options in force, defaults applied. */
+  get options(): Readonly<ResolvedOptions> {
+    return this.o;
+  }
+
+  /**
+   * A plain-JSON view of the breaker. Reads the clock and applies due transitions first.
+   *
+   * @example
+   * ```ts
+   * const { state, failureRate, retryAfterMs } = breaker.snapshot();
+   * ```
+   */
+  snapshot(): BreakerSnapshot {
+    const now = this.o.clock.now();
+    this.advance(now);
+    this.window.advance(now);
+    const s = this.s;
+    let sample: Shown;
+    if (s === CLOSED) sample = this.closedSample();
+    else if (s === HALF_OPEN) sample = this.probeSample();
+    else sample = this.shown ?? this.closedSample();
+    return {
+      name: this.name,
+      key: this.key,
+      state: STATE_NAMES[s]!,
+      mode: this.o.mode,
+      failureRate: sample.failureRate,
+      slowCallRate: sample.slowCallRate,
+      window: {
+        kind: this.window.kind,
+        calls: sample.calls,
+        failures: sample.failures,
+        slowCalls: sample.slowCalls,
+      },
+      totals: { ...this.totals },
+      consecutiveFailures: this.streak,
+      openedAt: s === OPEN ? this.openedAt : null,
+      retryAfterMs: s === OPEN ? Math.max(0, this.openUntil - now) : null,
+      openings: this.openings,
+      halfOpen:
+        s === HALF_OPEN
+          ? { inFlight: this.leaseIds.length, recorded: this.probeCalls, maxCalls: this.o.halfOpenMaxCalls }
+          : null,
+      rampUpShare:
+        s === CLOSED && this.rampUntil !== null
+          ? (now - this.closedAt) / (this.rampUntil - this.closedAt)
+          : null,
+      lastTransition: this.lastTransition ? { ...this.lastTransition } : null,
+    };
+  }
+
+  private closedSample(): Shown {
+    const w = this.window;
+    const rated = w.calls > 0 && w.calls >= this.o.minimumCalls;
+    return {
+      calls: w.calls,
+      failures: w.failures,
+      slowCalls: w.slowCalls,
+      failureRate: rated ? w.failures / w.calls : null,
+      slowCallRate: rated ? w.slowCalls / w.calls : null,
+    };
+  }
+
+  private probeSample(): Shown {
+    const n = this.probeCalls;
+    return {
+      calls: n,
+      failures: this.probeFailures,
+      slowCalls: this.probeSlow,
+      failureRate: n > 0 ? this.probeFailures / n : null,
+      slowCallRate: n > 0 ? this.probeSlow / n : null,
+    };
+  }
+
+  private currentSample(): Shown {
+    if (this.s === CLOSED) return this.closedSample();
+    if (this.s === HALF_OPEN) return this.probeSample();
+    return this.shown ?? this.closedSample();
+  }
+
+  // ------------------------------------------------------------- admission
+
+  /**
+   * Asks for a permit: the low-level protocol the HTTP adapters use. An admitted
+   * permit must be reported once with `success()`, `failure()`, `ignore()` or
+   * `timeout()`; durations are measured from here on the breaker's clock unless
+   * given.
+   *
+   * @example
+   * ```ts
+   * const permit = breaker.tryAcquire();
+   * if (!permit.permitted) return reply503(permit.retryAfterMs);
+   * try { permit.success(await work()); } catch (err) { permit.failure(err); throw err; }
+   * ```
+   */
+  tryAcquire(): Permit {
+    if (this.o.mode === 'off' || this.s === DISABLED) return this.pass();
+    const now = this.o.clock.now();
+    const token = this.admit(now);
+    if (token < PASS) {
+      return new Rejection(STATE_NAMES[this.s]!, REASONS[token]!, this.retryAfter(token, now));
+    }
+    const wouldReject = token === PASS ? this.wouldReject : null;
+    return new Lease(this, token, this.gen, now, STATE_NAMES[this.s]!, wouldReject);
+  }
+
+  private pass(): AdmittedPermit {
+    let permit = this.passPermits[this.s];
+    if (permit === undefined) {
+      permit = new Lease(this, PASS, -1, 0, STATE_NAMES[this.s]!, null);
+      this.passPermits[this.s] = permit;
+    }
+    return permit;
+  }
+
+  /** Applies lazy transitions, then admits (token >= PASS) or rejects (token < PASS). */
+  private admit(now: number): number {
+    if (this.s !== CLOSED || this.rampUntil !== null) this.advance(now);
+    let code: number;
+    switch (this.s) {
+      case CLOSED: {
+        if (this.rampUntil === null) return 0;
+        const share = (now - this.closedAt) / (this.rampUntil - this.closedAt);
+        if (this.o.random() < share) return 0;
+        code = REJECT_RAMP_UP;
+        break;
+      }
+      case HALF_OPEN:
+        if (this.probeCalls + this.leaseIds.length < this.o.halfOpenMaxCalls) {
+          const lease = ++this.nextLease;
+          this.leaseIds.push(lease);
+          this.leaseAt.push(now);
+          return lease;
+        }
+        code = REJECT_HALF_OPEN_FULL;
+        break;
+      case OPEN:
+        code = REJECT_OPEN;
+        break;
+      case FORCED_OPEN:
+        code = REJECT_FORCED_OPEN;
+        break;
+      default:
+        return PASS;
+    }
+    this.totals.rejected++;
+    if (this.callListeners.size > 0) {
+      this.emitCall({
+        name: this.name,
+        key: this.key,
+        outcome: 'rejected',
+        durationMs: 0,
+        state: STATE_NAMES[this.s]!,
+        reason: REASONS[code]!,
+        stale: false,
+      });
+    }
+    if (this.o.mode === 'observe') {
+      this.wouldReject = REASONS[code]!;
+      return PASS;
+    }
+    return code;
+  }
+
+  private retryAfter(code: number, now: number): number | null {
+    switch (code) {
+      case REJECT_OPEN:
+        return Math.max(0, this.openUntil - now);
+      case REJECT_HALF_OPEN_FULL: {
+        const last = this.leaseAt[this.leaseAt.length - 1];
+        return last === undefined ? 0 : Math.max(0, last + this.o.halfOpenMaxWaitMs - now);
+      }
+      case REJECT_RAMP_UP:
+        return this.rampUntil === null ? 0 : Math.max(0, this.rampUntil - now);
+      default:
+        return null;
+    }
+  }
+
+  // ------------------------------------------------------------- execution
+
+  /**
+   * Runs `fn` under the breaker. Rejects with {@link BreakerOpenError} when the
+   * breaker refuses the call, with {@link BreakerTimeoutError} past `timeoutMs`
+   * (aborting the signal `fn` received), or with `fn`'s own error; `fallback`
+   * answers instead of any of these. `classify` decides how the outcome is recorded.
+   * A call aborted through `options.signal` is ignored.
+   *
+   * @example
+   * ```ts
+   * const user = await breaker.execute((signal) => fetch(url, { signal }).then((r) => r.json()), {
+   *   fallback: () => cachedUser,
+   * });
+   * ```
+   * @throws BreakerOpenError, BreakerTimeoutError, or what `fn` or `fallback` threw (as a rejection).
+   */
+  execute<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: ExecuteOptions<T>): Promise<T> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(new TypeError(`execute(fn) expects a function, got ${describeValue(fn)}`));
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const o = this.o;
+    if (o.mode === 'off' || this.s === DISABLED) return this.passThrough(fn, signal);
+    const start = o.clock.now();
+    const token = this.admit(start);
+    if (token < PASS) {
+      const error = new BreakerOpenError(
+        this.name,
+        this.key,
+        REASONS[token]!,
+        STATE_NAMES[this.s]!,
+        this.retryAfter(token, start),
+      );
+      return options?.fallback ? this.runFallback(options.fallback, error) : Promise.reject(error);
+    }
+    const gen = this.gen;
+    if (o.timeoutMs > 0 || signal !== undefined) {
+      return new GuardedCall<T>(this, token, gen, start, fn, options, signal).promise;
+    }
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn(this.never());
+    } catch (error) {
+      this.settleError(token, gen, start, error, undefined);
+      return options?.fallback ? this.runFallback(options.fallback, error) : Promise.reject(error);
+    }
+    if (!isPromiseLike(result)) {
+      this.settleValue(token, gen, start, result);
+      return Promise.resolve(result);
+    }
+    const fallback = options?.fallback;
+    return Promise.resolve(result).then(
+      (value) => {
+        this.settleValue(token, gen, start, value);
+        return value;
+      },
+      (error: unknown) => {
+        this.settleError(token, gen, start, error, undefined);
+        if (fallback) return this.runFallback(fallback, error);
+        throw error;
+      },
+    );
+  }
+
+  private never(): AbortSignal {
+    if (this.neverSignal === null) this.neverSignal = new AbortController().signal;
+    return this.neverSignal;
+  }
+
+  private passThrough<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, signal: AbortSignal | undefined) {
+    try {
+      return Promise.resolve(fn(signal ?? this.never()));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @internal */
+  runFallback<T>(fallback: (error: unknown) => T | PromiseLike<T>, error: unknown): Promise<T> {
+    let answer: T | PromiseLike<T>;
+    try {
+      answer = fallback(error);
+    } catch (thrown) {
+      attachCause(thrown, error);
+      this.warn('BREAKWATER_FALLBACK_THREW', `The fallback of breaker "${this.name}" threw`, thrown);
+      return Promise.reject(thrown);
+    }
+    if (!isPromiseLike(answer)) return Promise.resolve(answer);
+    return Promise.resolve(answer).then(undefined, (thrown: unknown) => {
+      attachCause(thrown, error);
+      this.warn('BREAKWATER_FALLBACK_THREW', `The fallback of breaker "${this.name}" threw`, thrown);
+      throw thrown;
+    });
+  }
+
+  private classify(input: {
+    error?: unknown;
+    result?: unknown;
+    durationMs: number;
+  }): Classification | undefined {
+    const classify = this.o.classify;
+    if (classify === undefined) return undefined;
+    try {
+      const verdict = classify(input);
+      if (verdict === 'success' || verdict === 'failure' || verdict === 'ignore') return verdict;
+      this.warn(
+        'BREAKWATER_CLASSIFY_INVALID',
+        `classify of breaker "${this.name}" returned ${describeValue(verdict)}; expected 'success', 'failure' or 'ignore'`,
+      );
+    } catch (error) {
+      this.warn('BREAKWATER_CLASSIFY_THREW', `classify of breaker "${this.name}" threw`, error);
+    }
+    return undefined;
+  }
+
+  /** @internal */
+  settleValue(token: number, gen: number, start: number, value: unknown): void {
+    if (token === PASS) return;
+    const durationMs = Math.max(0, this.o.clock.now() - start);
+    const verdict = this.o.classify === undefined ? undefined : this.classify({ result: value, durationMs });
+    const kind = verdict === 'failure' ? FAILED : verdict === 'ignore' ? IGNORED : SUCCESS;
+    this.report(token, gen, kind, durationMs, undefined);
+  }
+
+  /** @internal */
+  settleError(
+    token: number,
+    gen: number,
+    start: number,
+    error: unknown,
+    signal: AbortSignal | undefined,
+  ): void {
+    if (token === PASS) return;
+    const durationMs = Math.max(0, this.o.clock.now() - start);
+    if (signal?.aborted) {
+      this.report(token, gen, IGNORED, durationMs, undefined);
+      return;
+    }
+    const verdict = this.o.classify === undefined ? undefined : this.classify({ error, durationMs });
+    const kind = verdict === 'success' ? SUCCESS : verdict === 'ignore' ? IGNORED : FAILED;
+    this.report(token, gen, kind, durationMs, error);
+  }
+
+  /** @internal */
+  settleTimeout(token: number, gen: number, start: number): void {
+    if (token === PASS) return;
+    this.report(token, gen, TIMED_OUT, Math.max(0, this.o.clock.now() - start), undefined);
+  }
+
+  // ------------------------------------------------------------- recording
+
+  /** @internal Records one reported call. `durationMs` is already measured. */
+  report(token: number, gen: number, kind: number, durationMs: number, error: unknown): void {
+    const now = this.o.clock.now();
+    if (this.s !== CLOSED || this.rampUntil !== null) this.advance(now);
+    const totals = this.totals;
+    if (kind === SUCCESS) totals.successes++;
+    else if (kind === FAILED) totals.failures++;
+    else if (kind === IGNORED) totals.ignored++;
+    else totals.timeouts++;
+
+    let stale = gen !== this.gen;
+    if (!stale && token > 0) {
+      const i = this.leaseIds.indexOf(token);
+      if (i < 0) {
+        stale = true;
+      } else {
+        this.leaseIds.splice(i, 1);
+        this.leaseAt.splice(i, 1);
+      }
+    }
+    if (!stale && kind !== IGNORED) {
+      const failed = kind === FAILED || kind === TIMED_OUT;
+      const slow = durationMs > this.o.slowCallDurationMs;
+      if (this.s === CLOSED) this.recordClosed(failed, slow, now);
+      else if (this.s === HALF_OPEN) this.recordProbe(failed, slow, now);
+    }
+    if (this.callListeners.size > 0) {
+      const event: CallEvent = {
+        name: this.name,
+        key: this.key,
+        outcome: OUTCOMES[kind]!,
+        durationMs,
+        state: STATE_NAMES[this.s]!,
+        stale,
+      };
+      if (kind === FAILED && error !== undefined) event.error = error;
+      this.emitCall(event);
+    }
+  }
+
+  private recordClosed(failed: boolean, slow: boolean, now: number): void {
+    const w = this.window;
+    w.record((failed ? FAILURE : 0) | (slow ? SLOW : 0), now);
+    if (failed) this.streak++;
+    else this.streak = 0;
+    const o = this.o;
+    if (w.calls >= o.minimumCalls) {
+      if (w.failures / w.calls >= o.failureRateThreshold) {
+        this.toOpen('failure_rate', now, this.closedSample());
+        return;
+      }
+      if (w.slowCalls / w.calls >= o.slowCallRateThreshold) {
+        this.toOpen('slow_call_rate', now, this.closedSample());
+        return;
+      }
+    }
+    if (failed && o.consecutiveFailures > 0 && this.streak >= o.consecutiveFailures) {
+      this.toOpen('consecutive_failures', now, this.closedSample());
+    }
+  }
+
+  private recordProbe(failed: boolean, slow: boolean, now: number): void {
+    this.probeCalls++;
+    if (failed) {
+      this.probeFailures++;
+      this.streak++;
+    } else {
+      this.streak = 0;
+    }
+    if (slow) this.probeSlow++;
+    this.decideProbes(now);
+  }
+
+  /** Re-opens or closes as soon as the half-open verdict is certain. */
+  private decideProbes(at: number): void {
+    const o = this.o;
+    const n = o.halfOpenMaxCalls;
+    const f = this.probeFailures;
+    const s = this.probeSlow;
+    if (f / n >= o.failureRateThreshold) {
+      this.toOpen('failure_rate', at, this.probeSample());
+    } else if (s / n >= o.slowCallRateThreshold) {
+      this.toOpen('slow_call_rate', at, this.probeSample());
+    } else {
+      const r = Math.max(0, n - this.probeCalls);
+      if ((f + r) / n < o.failureRateThreshold && (s + r) / n < o.slowCallRateThreshold) {
+        this.toClosed(at);
+      }
+    }
+  }
+
+  // ----------------------------------------------------------- transitions
+
+  /** Applies every transition that is due at `now`, each at its due time. */
+  private advance(now: number): void {
+    for (;;) {
+      if (this.s === OPEN) {
+        if (now < this.openUntil) return;
+        this.toHalfOpen(this.openUntil);
+      } else if (this.s === HALF_OPEN) {
+        const first = this.leaseAt[0];
+        if (first === undefined) return;
+        const expiry = first + this.o.halfOpenMaxWaitMs;
+        if (now < expiry) return;
+        // A hung probe: its lease ends, and it counts as one failed, non-slow probe.
+        this.leaseIds.shift();
+        this.leaseAt.shift();
+        this.probeCalls++;
+        this.probeFailures++;
+        this.decideProbes(expiry);
+      } else if (this.s === CLOSED) {
+        if (this.rampUntil !== null && now >= this.rampUntil) this.rampUntil = null;
+        return;
+      } else {
+        return;
+      }
+    }
+  }
+
+  private openDuration(): number {
+    const d = this.o.openDuration;
+    if (typeof d === 'number') return d;
+    try {
+      const ms = d(this.openings, { random: this.o.random, previousMs: this.previousOpenMs });
+      if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) return ms;
+      this.warn(
+        'BREAKWATER_BACKOFF_INVALID',
+        `The backoff of breaker "${this.name}" returned ${describeValue(ms)}; using ${DEFAULTS.openDurationMs} ms`,
+      );
+    } catch (error) {
+      this.warn(
+        'BREAKWATER_BACKOFF_THREW',
+        `The backoff of breaker "${this.name}" threw; using ${DEFAULTS.openDurationMs} ms`,
+        error,
+      );
+    }
+    return DEFAULTS.openDurationMs;
+  }
+
+  private toOpen(reason: TransitionReason, at: number, sample: Shown): void {
+    const from = this.s;
+    this.openings++;
+    const d = this.openDuration();
+    this.previousOpenMs = d;
+    this.openedAt = at;
+    this.openUntil = at + d;
+    this.shown = sample;
+    this.clearProbes();
+    this.enter(OPEN, from, reason, at);
+  }
+
+  private toHalfOpen(at: number): void {
+    this.clearProbes();
+    this.streak = 0;
+    this.enter(HALF_OPEN, OPEN, 'open_elapsed', at);
+  }
+
+  private toClosed(at: number): void {
+    this.window.clear();
+    this.clearProbes();
+    this.streak = 0;
+    this.openings = 0;
+    this.previousOpenMs = 0;
+    this.shown = null;
+    this.closedAt = at;
+    this.rampUntil = this.o.rampUpMs > 0 ? at + this.o.rampUpMs : null;
+    this.enter(CLOSED, HALF_OPEN, 'probes_passed', at);
+  }
+
+  private clearProbes(): void {
+    this.probeCalls = 0;
+    this.probeFailures = 0;
+    this.probeSlow = 0;
+    this.leaseIds.length = 0;
+    this.leaseAt.length = 0;
+  }
+
+  private enter(to: number, from: number, reason: TransitionReason, at: number): void {
+    this.s = to;
+    this.gen++;
+    const fromName = STATE_NAMES[from]!;
+    const toName = STATE_NAMES[to]!;
+    this.lastTransition = { from: fromName, to: toName, reason, at };
+    if (this.stateListeners.size > 0) {
+      this.stateListeners.emit(
+        { name: this.name, key: this.key, from: fromName, to: toName, reason, at },
+        (error) =>
+          this.warn(
+            'BREAKWATER_LISTENER_THREW',
+            `An onStateChange listener of breaker "${this.name}" threw`,
+            error,
+          ),
+      );
+    }
+  }
+
+  // --------------------------------------------------------------- controls
+
+  /**
+   * Rejects every call (reason `forced_open`, no retry-after) until `reset()`.
+   * Not an opening: the backoff attempt does not advance.
+   */
+  forceOpen(): void {
+    this.manual(FORCED_OPEN, 'forced_open');
+  }
+
+  /** Lets every call through unrecorded until `reset()` or `forceOpen()`. */
+  disable(): void {
+    this.manual(DISABLED, 'disabled');
+  }
+
+  private manual(to: number, reason: TransitionReason): void {
+    const now = this.o.clock.now();
+    this.advance(now);
+    if (this.s === to) return;
+    this.window.advance(now);
+    this.shown = this.currentSample();
+    this.clearProbes();
+    this.rampUntil = null;
+    this.enter(to, this.s, reason, now);
+  }
+
+  /**
+   * Returns to CLOSED with an empty window, no streak, no backoff history and no
+   * ramp-up. Totals are kept. From CLOSED it emits nothing but still starts a new
+   * generation, so calls in flight no longer count.
+   */
+  reset(): void {
+    const now = this.o.clock.now();
+    this.advance(now);
+    const from = this.s;
+    this.window.clear();
+    this.clearProbes();
+    this.streak = 0;
+    this.openings = 0;
+    this.previousOpenMs = 0;
+    this.shown = null;
+    this.rampUntil = null;
+    if (from === CLOSED) this.gen++;
+    else this.enter(CLOSED, from, 'reset', now);
+  }
+
+  /**
+   * Changes options at runtime without a transition: the window is kept while its
+   * kind is unchanged (resized, keeping the newest outcomes), a running open period
+   * keeps its duration. `name`, `key`, `clock`, `random` and `initialState` are fixed.
+   *
+   * @example
+   * ```ts
+   * breaker.reconfigure({ failureRateThreshold: 0.3, slowCallDurationMs: 500 });
+   * ```
+   * @throws BreakerConfigError when an option is invalid, unknown or fixed; nothing changes then.
+   */
+  reconfigure(options: ReconfigurableOptions): void {
+    validateOptions(options, { reconfigure: true });
+    const given: CircuitBreakerOptions = { ...this.given };
+    for (const [k, v] of Object.entries(options)) {
+      (given as Record<string, unknown>)[k] = v;
+    }
+    if (options.window !== undefined && this.given.minimumCalls === undefined) {
+      delete given.minimumCalls;
+    }
+    const next = resolveOptions({ ...given, initialState: undefined });
+    const before = this.o.window;
+    this.o = next;
+    this.given = given;
+    const w = next.window;
+    if (
+      w.kind !== before.kind ||
+      (w.kind === 'count' && before.kind === 'count' && w.size !== before.size) ||
+      (w.kind === 'time' &&
+        before.kind === 'time' &&
+        (w.durationMs !== before.durationMs || w.buckets !== before.buckets))
+    ) {
+      this.window = this.resizedWindow(this.window);
+    }
+  }
+
+  private newWindow(): OutcomeWindow {
+    const w = this.o.window;
+    return w.kind === 'count' ? new CountWindow(w.size) : new TimeWindow(w.durationMs, w.buckets);
+  }
+
+  private resizedWindow(old: OutcomeWindow): OutcomeWindow {
+    const next = this.newWindow();
+    if (old instanceof CountWindow && next instanceof CountWindow) {
+      const outcomes = old.outcomes();
+      for (const outcome of outcomes.slice(Math.max(0, outcomes.length - next.size))) next.record(outcome, 0);
+    } else if (old instanceof TimeWindow && next instanceof TimeWindow) {
+      const now = this.o.clock.now();
+      old.advance(now);
+      next.advance(now);
+      const current = Math.floor(now / next.bucketMs);
+      for (const bucket of old.buckets()) {
+        // Same bucket length: buckets keep their place. Otherwise the counts are
+        // folded into the bucket that holds their start, or the current one.
+        const index =
+          old.bucketMs === next.bucketMs
+            ? bucket.index
+            : Math.min(current, Math.floor((bucket.index * old.bucketMs) / next.bucketMs));
+        next.add(bucket, index);
+      }
+    }
+    return next;
+  }
+
+  // ----------------------------------------------------------------- events
+
+  /**
+   * Subscribes to state changes. Lazy transitions are delivered on the next touch
+   * (`tryAcquire`, `state`, `snapshot()`), with `at` their due time.
+   *
+   * @returns a function that unsubscribes.
+   * @example
+   * ```ts
+   * const off = breaker.onStateChange(({ from, to, reason }) => log.warn({ from, to, reason }));
+   * off();
+   * ```
+   */
+  onStateChange(listener: (event: StateChangeEvent) => void): () => void {
+    return this.stateListeners.add(listener, 'onStateChange');
+  }
+
+  /**
+   * Subscribes to every reported call and rejection, after it has been processed.
+   *
+   * @returns a function that unsubscribes.
+   * @example
+   * ```ts
+   * breaker.onCall(({ outcome, durationMs }) => histogram.record(durationMs, { outcome }));
+   * ```
+   */
+  onCall(listener: (event: CallEvent) => void): () => void {
+    return this.callListeners.add(listener, 'onCall');
+  }
+
+  private emitCall(event: CallEvent): void {
+    this.callListeners.emit(event, (error) =>
+      this.warn('BREAKWATER_LISTENER_THREW', `An onCall listener of breaker "${this.name}" threw`, error),
+    );
+  }
+
+  private warn(code: string, message: string, error?: unknown): void {
+    if (this.warned === null) this.warned = new Set();
+    if (this.warned.has(code)) return;
+    this.warned.add(code);
+    const detail =
+      error instanceof Error
+        ? (error.stack ?? error.message)
+        : error === undefined
+          ? undefined
+          : String(error);
+    try {
+      process.emitWarning(
+        message,
+        detail === undefined
+          ? { type: 'BreakwaterWarning', code }
+          : { type: 'BreakwaterWarning', code, detail },
+      );
+    } catch {
+      // Warnings never break a call.
+    }
+  }
+
+  // ------------------------------------------------------------ persistence
+
+  /**
+   * Serialises the breaker's state (window, probe sample, streak, backoff, open
+   * period, ramp-up, totals, last transition) for `new CircuitBreaker({ initialState })`.
+   * In-flight probes are dropped: a restored half-open breaker has free slots.
+   */
+  toJSON(): BreakerJSON {
+    const now = this.o.clock.now();
+    this.advance(now);
+    this.window.advance(now);
+    const w = this.window;
+    const json: BreakerJSON = {
+      version: 1,
+      state: STATE_NAMES[this.s]!,
+      windowKind: w.kind,
+      probes: { calls: this.probeCalls, failures: this.probeFailures, slowCalls: this.probeSlow },
+      consecutiveFailures: this.streak,
+      openings: this.openings,
+      previousOpenMs: this.previousOpenMs,
+      openedAt: this.s === OPEN ? this.openedAt : null,
+      openUntil: this.s === OPEN ? this.openUntil : null,
+      closedAt: this.rampUntil !== null ? this.closedAt : null,
+      rampUntil: this.rampUntil,
+      tripSample: this.shown
+        ? { calls: this.shown.calls, failures: this.shown.failures, slowCalls: this.shown.slowCalls }
+        : null,
+      totals: { ...this.totals },
+      lastTransition: this.lastTransition ? { ...this.lastTransition } : null,
+    };
+    if (w instanceof CountWindow) json.outcomes = w.outcomes();
+    else if (w instanceof TimeWindow) {
+      json.bucketMs = w.bucketMs;
+      json.buckets = w.buckets();
+    }
+    return json;
+  }
+
+  private restore(json: BreakerJSON): void {
+    const bad = (why: string): never => {
+      throw new BreakerConfigError(
+        ErrorCodes.INVALID_STATE,
+        'initialState',
+        json,
+        `initialState must be an object from toJSON() (version 1): ${why}`,
+      );
+    };
+    if (json.version !== 1) bad(`unsupported version ${describeValue(json.version)}`);
+    const state = STATE_NAMES.indexOf(json.state);
+    if (state < 0) bad(`unknown state ${describeValue(json.state)}`);
+    const count = (v: unknown, what: string) => {
+      if (!Number.isInteger(v) || (v as number) < 0)
+        bad(`${what} must be an integer >= 0, got ${describeValue(v)}`);
+      return v as number;
+    };
+    const t = json.totals ?? bad('totals is missing');
+    this.totals.successes = count(t.successes, 'totals.successes');
+    this.totals.failures = count(t.failures, 'totals.failures');
+    this.totals.ignored = count(t.ignored, 'totals.ignored');
+    this.totals.rejected = count(t.rejected, 'totals.rejected');
+    this.totals.timeouts = count(t.timeouts, 'totals.timeouts');
+    if (json.windowKind === this.window.kind) {
+      const w = this.window;
+      if (w instanceof CountWindow && Array.isArray(json.outcomes)) {
+        for (const outcome of json.outcomes.slice(Math.max(0, json.outcomes.length - w.size))) {
+          w.record(count(outcome, 'outcomes[]') & (FAILURE | SLOW), 0);
+        }
+      } else if (w instanceof TimeWindow && Array.isArray(json.buckets) && json.bucketMs === w.bucketMs) {
+        for (const b of json.buckets) {
+          w.add(
+            {
+              calls: count(b.calls, 'buckets[].calls'),
+              failures: count(b.failures, 'buckets[].failures'),
+              slowCalls: count(b.slowCalls, 'buckets[].slowCalls'),
+            },
+            Number(b.index),
+          );
+        }
+      }
+    }
+    this.streak = count(json.consecutiveFailures, 'consecutiveFailures');
+    this.openings = count(json.openings, 'openings');
+    this.previousOpenMs = Number(json.previousOpenMs) || 0;
+    if (json.tripSample) {
+      const ts = json.tripSample;
+      const calls = count(ts.calls, 'tripSample.calls');
+      this.shown = {
+        calls,
+        failures: count(ts.failures, 'tripSample.failures'),
+        slowCalls: count(ts.slowCalls, 'tripSample.slowCalls'),
+        failureRate: calls > 0 ? ts.failures / calls : null,
+        slowCallRate: calls > 0 ? ts.slowCalls / calls : null,
+      };
+    }
+    if (state === OPEN) {
+      if (typeof json.openedAt !== 'number' || typeof json.openUntil !== 'number') {
+        bad('an open state needs openedAt and openUntil');
+      }
+      this.openedAt = json.openedAt as number;
+      this.openUntil = json.openUntil as number;
+    }
+    if (state === HALF_OPEN && json.probes) {
+      this.probeCalls = count(json.probes.calls, 'probes.calls');
+      this.probeFailures = count(json.probes.failures, 'probes.failures');
+      this.probeSlow = count(json.probes.slowCalls, 'probes.slowCalls');
+    }
+    if (state === CLOSED && typeof json.rampUntil === 'number' && typeof json.closedAt === 'number') {
+      this.closedAt = json.closedAt;
+      this.rampUntil = json.rampUntil;
+    }
+    this.lastTransition = json.lastTransition ? { ...json.lastTransition } : null;
+    this.s = state;
+  }
+}
+
+/** An admitted permit. @internal */
+class Lease implements AdmittedPermit {
+  readonly permitted = true as const;
+  private done = false;
+
+  constructor(
+    private readonly breaker: CircuitBreaker,
+    private readonly token: number,
+    private readonly gen: number,
+    private readonly start: number,
+    readonly state: BreakerState,
+    readonly wouldReject: RejectionReason | null,
+  ) {}
+
+  private settle(kind: number, durationMs: number | undefined, error: unknown): void {
+    if (this.done) return;
+    checkDuration(durationMs);
+    if (this.token === PASS) return;
+    this.done = true;
+    const b = this.breaker;
+    const d = durationMs ?? Math.max(0, b.options.clock.now() - this.start);
+    b.report(this.token, this.gen, kind, d, error);
+  }
+
+  success(durationMs?: number): void {
+    this.settle(SUCCESS, durationMs, undefined);
+  }
+
+  failure(error?: unknown, durationMs?: number): void {
+    this.settle(FAILED, durationMs, error);
+  }
+
+  ignore(durationMs?: number): void {
+    this.settle(IGNORED, durationMs, undefined);
+  }
+
+  timeout(durationMs?: number): void {
+    this.settle(TIMED_OUT, durationMs, undefined);
+  }
+}
+
+/** A refused permit. @internal */
+class Rejection implements RejectedPermit {
+  readonly permitted = false as const;
+
+  constructor(
+    readonly state: BreakerState,
+    readonly reason: RejectionReason,
+    readonly retryAfterMs: number | null,
+  ) {}
+}
+
+/** One `execute()` call with a timeout or a caller's signal. @internal */
+class GuardedCall<T> {
+  readonly promise: Promise<T>;
+  private done = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly controller = new AbortController();
+  private resolve!: (value: T | PromiseLike<T>) => void;
+  private reject!: (error: unknown) => void;
+
+  constructor(
+    private readonly breaker: CircuitBreaker,
+    private readonly token: number,
+    private readonly gen: number,
+    private readonly start: number,
+    fn: (signal: AbortSignal) => T | PromiseLike<T>,
+    private readonly options: ExecuteOptions<T> | undefined,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    const timeoutMs = breaker.options.timeoutMs;
+    if (timeoutMs > 0) {
+      this.timer = setTimeout(() => this.onTimeout(timeoutMs), timeoutMs);
+      this.timer.unref?.();
+    }
+    signal?.addEventListener('abort', this.onAbort);
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn(this.controller.signal);
+    } catch (error) {
+      this.onError(error);
+      return;
+    }
+    if (isPromiseLike(result)) {
+      result.then(
+        (value) => this.onValue(value),
+        (error: unknown) => this.onError(error),
+      );
+    } else {
+      this.onValue(result);
+    }
+  }
+
+  private finish(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    return true;
+  }
+
+  private onValue(value: T): void {
+    if (!this.finish()) return;
+    this.breaker.settleValue(this.token, this.gen, this.start, value);
+    this.resolve(value);
+  }
+
+  private onError(error: unknown): void {
+    if (!this.finish()) return;
+    this.breaker.settleError(this.token, this.gen, this.start, error, this.signal);
+    this.fail(error);
+  }
+
+  private onTimeout(timeoutMs: number): void {
+    if (!this.finish()) return;
+    const error = new BreakerTimeoutError(this.breaker.name, timeoutMs);
+    this.breaker.settleTimeout(this.token, this.gen, this.start);
+    this.controller.abort(error);
+    this.fail(error);
+  }
+
+  private readonly onAbort = (): void => {
+    if (!this.finish()) return;
+    const reason: unknown = this.signal?.reason;
+    this.breaker.settleError(this.token, this.gen, this.start, reason, this.signal);
+    this.controller.abort(reason);
+    // The caller gave up: no fallback, the caller's reason.
+    this.reject(reason);
+  };
+
+  private fail(error: unknown): void {
+    const fallback = this.options?.fallback;
+    if (fallback) this.resolve(this.breaker.runFallback(fallback, error));
+    else this.reject(error);
+  }
+}
