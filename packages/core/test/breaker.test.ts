@@ -572,7 +572,7 @@ describe('manual controls', () => {
   });
 
   test('reset from OPEN restarts the backoff attempt count', () => {
-    const backoff = jest.fn(() => 1_000);
+    const backoff = jest.fn((_attempt: number) => 1_000);
     const { b } = breaker({ openDurationMs: backoff });
     trip(b);
     b.reset();
