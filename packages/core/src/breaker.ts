@@ -1,5 +1,5 @@
 import { describeValue } from './describe.js';
-import { BreakerConfigError, BreakerOpenError, BreakerTimeoutError, ErrorCodes } from './errors.js';
+import { BreakerConfigError, BreakerTimeoutError, ErrorCodes, rejectionError } from './errors.js';
 import { Listeners } from './listeners.js';
 import { DEFAULTS, type ResolvedOptions, resolveOptions, validateOptions } from './options.js';
 import type {
@@ -65,6 +65,17 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
+}
+
+/**
+ * A promise rejected one microtask later, once the caller has attached its
+ * handler: V8 and Node track a promise rejected with no handler (about 1 µs per
+ * rejection), which would be most of the cost of a fast rejection.
+ */
+function rejectLater<T>(error: unknown): Promise<T> {
+  return new Promise<T>((_, reject) => {
+    queueMicrotask(() => reject(error));
+  });
 }
 
 function checkDuration(durationMs: number | undefined): void {
@@ -389,14 +400,14 @@ export class CircuitBreaker {
     const start = o.clock.now();
     const token = this.admit(start);
     if (token < PASS) {
-      const error = new BreakerOpenError(
+      const error = rejectionError(
         this.name,
         this.key,
         REASONS[token]!,
         STATE_NAMES[this.s]!,
         this.retryAfter(token, start),
       );
-      return options?.fallback ? this.runFallback(options.fallback, error) : Promise.reject(error);
+      return options?.fallback ? this.runFallback(options.fallback, error) : rejectLater(error);
     }
     const gen = this.gen;
     if (o.timeoutMs > 0 || signal !== undefined) {
@@ -407,13 +418,22 @@ export class CircuitBreaker {
       result = fn(this.never());
     } catch (error) {
       this.settleError(token, gen, start, error, undefined);
-      return options?.fallback ? this.runFallback(options.fallback, error) : Promise.reject(error);
+      return options?.fallback ? this.runFallback(options.fallback, error) : rejectLater(error);
+    }
+    const fallback = options?.fallback;
+    if (result instanceof Promise && fallback === undefined) {
+      // Record on a side branch and hand the caller fn's own promise: the outcome is
+      // recorded before the caller resumes, and the caller waits one hop, not two.
+      result.then(
+        (value: T) => this.settleValue(token, gen, start, value),
+        (error: unknown) => this.settleError(token, gen, start, error, undefined),
+      );
+      return result;
     }
     if (!isPromiseLike(result)) {
       this.settleValue(token, gen, start, result);
       return Promise.resolve(result);
     }
-    const fallback = options?.fallback;
     return Promise.resolve(result).then(
       (value) => {
         this.settleValue(token, gen, start, value);
@@ -481,10 +501,11 @@ export class CircuitBreaker {
   /** @internal */
   settleValue(token: number, gen: number, start: number, value: unknown): void {
     if (token === PASS) return;
-    const durationMs = Math.max(0, this.o.clock.now() - start);
+    const now = this.o.clock.now();
+    const durationMs = now > start ? now - start : 0;
     const verdict = this.o.classify === undefined ? undefined : this.classify({ result: value, durationMs });
     const kind = verdict === 'failure' ? FAILED : verdict === 'ignore' ? IGNORED : SUCCESS;
-    this.report(token, gen, kind, durationMs, undefined);
+    this.report(token, gen, kind, durationMs, undefined, now);
   }
 
   /** @internal */
@@ -496,27 +517,28 @@ export class CircuitBreaker {
     signal: AbortSignal | undefined,
   ): void {
     if (token === PASS) return;
-    const durationMs = Math.max(0, this.o.clock.now() - start);
+    const now = this.o.clock.now();
+    const durationMs = now > start ? now - start : 0;
     if (signal?.aborted) {
-      this.report(token, gen, IGNORED, durationMs, undefined);
+      this.report(token, gen, IGNORED, durationMs, undefined, now);
       return;
     }
     const verdict = this.o.classify === undefined ? undefined : this.classify({ error, durationMs });
     const kind = verdict === 'success' ? SUCCESS : verdict === 'ignore' ? IGNORED : FAILED;
-    this.report(token, gen, kind, durationMs, error);
+    this.report(token, gen, kind, durationMs, error, now);
   }
 
   /** @internal */
   settleTimeout(token: number, gen: number, start: number): void {
     if (token === PASS) return;
-    this.report(token, gen, TIMED_OUT, Math.max(0, this.o.clock.now() - start), undefined);
+    const now = this.o.clock.now();
+    this.report(token, gen, TIMED_OUT, now > start ? now - start : 0, undefined, now);
   }
 
   // ------------------------------------------------------------- recording
 
-  /** @internal Records one reported call. `durationMs` is already measured. */
-  report(token: number, gen: number, kind: number, durationMs: number, error: unknown): void {
-    const now = this.o.clock.now();
+  /** @internal Records one reported call at `now`; `durationMs` is already measured. */
+  report(token: number, gen: number, kind: number, durationMs: number, error: unknown, now: number): void {
     if (this.s !== CLOSED || this.rampUntil !== null) this.advance(now);
     const totals = this.totals;
     if (kind === SUCCESS) totals.successes++;
@@ -1013,8 +1035,9 @@ class Lease implements AdmittedPermit {
     if (this.token === PASS) return;
     this.done = true;
     const b = this.breaker;
-    const d = durationMs ?? Math.max(0, b.options.clock.now() - this.start);
-    b.report(this.token, this.gen, kind, d, error);
+    const now = b.options.clock.now();
+    const d = durationMs ?? (now > this.start ? now - this.start : 0);
+    b.report(this.token, this.gen, kind, d, error, now);
   }
 
   success(durationMs?: number): void {

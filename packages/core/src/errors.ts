@@ -44,7 +44,6 @@ export class BreakwaterError extends Error {
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
@@ -87,6 +86,32 @@ export class BreakerOpenError extends BreakwaterError {
   }
 }
 
+/**
+ * Builds a {@link BreakerOpenError} for the rejection path: same prototype, same
+ * fields, no stack capture (about 10x cheaper than the constructor).
+ *
+ * @internal
+ */
+export function rejectionError(
+  name: string,
+  key: string,
+  reason: RejectionReason,
+  state: BreakerState,
+  retryAfterMs: number | null,
+): BreakerOpenError {
+  const error = Object.create(BreakerOpenError.prototype) as {
+    -readonly [K in keyof BreakerOpenError]: BreakerOpenError[K];
+  };
+  error.message = `Breaker "${name}" rejected the call (${reason})`;
+  error.code = ErrorCodes.OPEN;
+  error.breaker = name;
+  error.key = key;
+  error.reason = reason;
+  error.state = state;
+  error.retryAfterMs = retryAfterMs;
+  return error as BreakerOpenError;
+}
+
 /** A call guarded by `execute()` took longer than `timeoutMs`; its signal was aborted with this error. */
 export class BreakerTimeoutError extends BreakwaterError {
   /** The breaker's name. */
@@ -123,6 +148,21 @@ export class BreakerConfigError extends BreakwaterError {
     this.value = value;
   }
 }
+
+// Errors built by rejectionError() have no own stack: give them a one-line one,
+// and let util.inspect and loggers treat them as errors.
+Object.defineProperty(BreakerOpenError.prototype, 'stack', {
+  get(this: Error) {
+    return `${this.name}: ${this.message}`;
+  },
+  set(this: Error, value: unknown) {
+    Object.defineProperty(this, 'stack', { value, writable: true, configurable: true });
+  },
+  configurable: true,
+});
+// The brand lives on the prototype: every instance, however built, carries it.
+Object.defineProperty(BreakwaterError.prototype, BRAND, { value: true });
+Object.defineProperty(BreakwaterError.prototype, Symbol.toStringTag, { value: 'Error', configurable: true });
 
 // Names live on the prototypes (not per instance) and survive minification.
 for (const [ctor, name] of [
