@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   BreakerConfigError,
   BreakerOpenError,
@@ -251,6 +252,11 @@ describe('OPEN', () => {
       retryAfterMs: 1_000,
     });
     expect(isBreakerOpenError(error)).toBe(true);
+    // built without a stack capture, it still reads as an error everywhere
+    expect(error).toBeInstanceOf(Error);
+    expect(Object.prototype.toString.call(error)).toBe('[object Error]');
+    expect((error as Error).stack).toBe('BreakerOpenError: Breaker "svc" rejected the call (open)');
+    expect(inspect(error)).toContain('BreakerOpenError');
   });
 
   test('reads half_open once the open time has passed, without any call, at the due time', () => {
