@@ -924,9 +924,7 @@ export class CircuitBreaker {
       openUntil: this.s === OPEN ? this.openUntil : null,
       closedAt: this.rampUntil !== null ? this.closedAt : null,
       rampUntil: this.rampUntil,
-      tripSample: this.shown
-        ? { calls: this.shown.calls, failures: this.shown.failures, slowCalls: this.shown.slowCalls }
-        : null,
+      tripSample: this.shown ? { ...this.shown } : null,
       totals: { ...this.totals },
       lastTransition: this.lastTransition ? { ...this.lastTransition } : null,
     };
@@ -953,6 +951,12 @@ export class CircuitBreaker {
     const count = (v: unknown, what: string) => {
       if (!Number.isInteger(v) || (v as number) < 0)
         bad(`${what} must be an integer >= 0, got ${describeValue(v)}`);
+      return v as number;
+    };
+    const rate = (v: unknown, what: string) => {
+      if (v === null) return null;
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+        bad(`${what} must be null or a number in [0, 1], got ${describeValue(v)}`);
       return v as number;
     };
     const t = json.totals ?? bad('totals is missing');
@@ -990,8 +994,8 @@ export class CircuitBreaker {
         calls,
         failures: count(ts.failures, 'tripSample.failures'),
         slowCalls: count(ts.slowCalls, 'tripSample.slowCalls'),
-        failureRate: calls > 0 ? ts.failures / calls : null,
-        slowCallRate: calls > 0 ? ts.slowCalls / calls : null,
+        failureRate: rate(ts.failureRate, 'tripSample.failureRate'),
+        slowCallRate: rate(ts.slowCallRate, 'tripSample.slowCallRate'),
       };
     }
     if (state === OPEN) {

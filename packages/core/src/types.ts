@@ -254,7 +254,14 @@ export interface BreakerJSON {
   openUntil: number | null;
   closedAt: number | null;
   rampUntil: number | null;
-  tripSample: { calls: number; failures: number; slowCalls: number } | null;
+  /** The sample shown in OPEN, FORCED_OPEN and DISABLED, with the rates it showed. */
+  tripSample: {
+    calls: number;
+    failures: number;
+    slowCalls: number;
+    failureRate: number | null;
+    slowCallRate: number | null;
+  } | null;
   totals: BreakerTotals;
   lastTransition: TransitionInfo | null;
 }
