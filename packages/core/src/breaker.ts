@@ -14,6 +14,10 @@ import type {
   CircuitBreakerOptions,
   Classification,
   ExecuteOptions,
+  FleetRemoteState,
+  FleetSample,
+  FleetSyncInput,
+  FleetTap,
   Permit,
   ReconfigurableOptions,
   RejectedPermit,
@@ -169,6 +173,12 @@ export class CircuitBreaker {
   private readonly passPermits: Array<AdmittedPermit | undefined> = [];
   private wouldReject: RejectionReason | null = null;
 
+  // Fleet mode (a store shares state across instances); all null when local-only.
+  private fleetOthers: FleetSample | null = null;
+  private fleetProbeOthers: FleetSample | null = null;
+  private fleetProbeQuota: number | null = null;
+  private tap: FleetTap | null = null;
+
   constructor(options: CircuitBreakerOptions = {}) {
     validateOptions(options);
     this.given = { ...options };
@@ -244,26 +254,35 @@ export class CircuitBreaker {
     };
   }
 
+  /** The window, plus the rest of the fleet's in fleet mode. */
   private closedSample(): Shown {
     const w = this.window;
-    const rated = w.calls > 0 && w.calls >= this.o.minimumCalls;
+    const fleet = this.fleetOthers;
+    const calls = w.calls + (fleet === null ? 0 : fleet.calls);
+    const failures = w.failures + (fleet === null ? 0 : fleet.failures);
+    const slowCalls = w.slowCalls + (fleet === null ? 0 : fleet.slowCalls);
+    const rated = calls > 0 && calls >= this.o.minimumCalls;
     return {
-      calls: w.calls,
-      failures: w.failures,
-      slowCalls: w.slowCalls,
-      failureRate: rated ? w.failures / w.calls : null,
-      slowCallRate: rated ? w.slowCalls / w.calls : null,
+      calls,
+      failures,
+      slowCalls,
+      failureRate: rated ? failures / calls : null,
+      slowCallRate: rated ? slowCalls / calls : null,
     };
   }
 
+  /** The probes recorded so far, plus the rest of the fleet's in fleet mode. */
   private probeSample(): Shown {
-    const n = this.probeCalls;
+    const others = this.fleetProbeOthers;
+    const n = this.probeCalls + (others === null ? 0 : others.calls);
+    const failures = this.probeFailures + (others === null ? 0 : others.failures);
+    const slowCalls = this.probeSlow + (others === null ? 0 : others.slowCalls);
     return {
       calls: n,
-      failures: this.probeFailures,
-      slowCalls: this.probeSlow,
-      failureRate: n > 0 ? this.probeFailures / n : null,
-      slowCallRate: n > 0 ? this.probeSlow / n : null,
+      failures,
+      slowCalls,
+      failureRate: n > 0 ? failures / n : null,
+      slowCallRate: n > 0 ? slowCalls / n : null,
     };
   }
 
@@ -321,7 +340,7 @@ export class CircuitBreaker {
         break;
       }
       case HALF_OPEN:
-        if (this.probeCalls + this.leaseIds.length < this.o.halfOpenMaxCalls) {
+        if (this.probeCalls + this.leaseIds.length < (this.fleetProbeQuota ?? this.o.halfOpenMaxCalls)) {
           const lease = ++this.nextLease;
           this.leaseIds.push(lease);
           this.leaseAt.push(now);
@@ -559,6 +578,9 @@ export class CircuitBreaker {
     if (!stale && kind !== IGNORED) {
       const failed = kind === FAILED || kind === TIMED_OUT;
       const slow = durationMs > this.o.slowCallDurationMs;
+      if (this.tap !== null && (this.s === CLOSED || this.s === HALF_OPEN)) {
+        this.tap(failed, slow, this.s === HALF_OPEN, now);
+      }
       if (this.s === CLOSED) this.recordClosed(failed, slow, now);
       else if (this.s === HALF_OPEN) this.recordProbe(failed, slow, now);
     }
@@ -581,20 +603,36 @@ export class CircuitBreaker {
     w.record((failed ? FAILURE : 0) | (slow ? SLOW : 0), now);
     if (failed) this.streak++;
     else this.streak = 0;
+    if (this.evaluateClosed(now)) return;
     const o = this.o;
-    if (w.calls >= o.minimumCalls) {
-      if (w.failures / w.calls >= o.failureRateThreshold) {
-        this.toOpen('failure_rate', now, this.closedSample());
-        return;
-      }
-      if (w.slowCalls / w.calls >= o.slowCallRateThreshold) {
-        this.toOpen('slow_call_rate', now, this.closedSample());
-        return;
-      }
-    }
     if (failed && o.consecutiveFailures > 0 && this.streak >= o.consecutiveFailures) {
       this.toOpen('consecutive_failures', now, this.closedSample());
     }
+  }
+
+  /** Trips on the rates over the window (plus the rest of the fleet's, in fleet mode). */
+  private evaluateClosed(now: number): boolean {
+    const w = this.window;
+    const o = this.o;
+    let calls = w.calls;
+    let failures = w.failures;
+    let slowCalls = w.slowCalls;
+    const fleet = this.fleetOthers;
+    if (fleet !== null) {
+      calls += fleet.calls;
+      failures += fleet.failures;
+      slowCalls += fleet.slowCalls;
+    }
+    if (calls < o.minimumCalls || calls === 0) return false;
+    if (failures / calls >= o.failureRateThreshold) {
+      this.toOpen('failure_rate', now, this.closedSample());
+      return true;
+    }
+    if (slowCalls / calls >= o.slowCallRateThreshold) {
+      this.toOpen('slow_call_rate', now, this.closedSample());
+      return true;
+    }
+    return false;
   }
 
   private recordProbe(failed: boolean, slow: boolean, now: number): void {
@@ -613,14 +651,16 @@ export class CircuitBreaker {
   private decideProbes(at: number): void {
     const o = this.o;
     const n = o.halfOpenMaxCalls;
-    const f = this.probeFailures;
-    const s = this.probeSlow;
+    const others = this.fleetProbeOthers;
+    const f = this.probeFailures + (others === null ? 0 : others.failures);
+    const s = this.probeSlow + (others === null ? 0 : others.slowCalls);
+    const recorded = this.probeCalls + (others === null ? 0 : others.calls);
     if (f / n >= o.failureRateThreshold) {
       this.toOpen('failure_rate', at, this.probeSample());
     } else if (s / n >= o.slowCallRateThreshold) {
       this.toOpen('slow_call_rate', at, this.probeSample());
     } else {
-      const r = Math.max(0, n - this.probeCalls);
+      const r = Math.max(0, n - recorded);
       if ((f + r) / n < o.failureRateThreshold && (s + r) / n < o.slowCallRateThreshold) {
         this.toClosed(at);
       }
@@ -693,8 +733,10 @@ export class CircuitBreaker {
     this.enter(HALF_OPEN, OPEN, 'open_elapsed', at);
   }
 
-  private toClosed(at: number): void {
+  private toClosed(at: number, reason: TransitionReason = 'probes_passed'): void {
+    const from = this.s;
     this.window.clear();
+    this.fleetOthers = null;
     this.clearProbes();
     this.streak = 0;
     this.openings = 0;
@@ -702,10 +744,12 @@ export class CircuitBreaker {
     this.shown = null;
     this.closedAt = at;
     this.rampUntil = this.o.rampUpMs > 0 ? at + this.o.rampUpMs : null;
-    this.enter(CLOSED, HALF_OPEN, 'probes_passed', at);
+    this.enter(CLOSED, from, reason, at);
   }
 
   private clearProbes(): void {
+    this.fleetProbeOthers = null;
+    this.fleetProbeQuota = null;
     this.probeCalls = 0;
     this.probeFailures = 0;
     this.probeSlow = 0;
@@ -840,6 +884,74 @@ export class CircuitBreaker {
       }
     }
     return next;
+  }
+
+  // ------------------------------------------------------------------ fleet
+
+  /**
+   * For stores: subscribes the one tap that sees every recorded outcome (to push
+   * the fleet's shared counters). Replaces any previous tap; `null` removes it.
+   */
+  fleetTap(tap: FleetTap | null): void {
+    if (tap !== null && typeof tap !== 'function') {
+      throw new TypeError(`fleetTap expects a function or null, got ${describeValue(tap)}`);
+    }
+    this.tap = tap;
+  }
+
+  /**
+   * For stores: hands the breaker what the rest of the fleet recorded. In CLOSED,
+   * rates are evaluated over the local window plus `others` (and evaluated at once);
+   * in HALF_OPEN the verdict is taken over the local probes plus `probeOthers`, and
+   * at most `probeQuota` probes are admitted locally. `null` returns to local rules,
+   * which is what a store does when it loses its connection.
+   */
+  fleetSync(input: FleetSyncInput): void {
+    const now = this.o.clock.now();
+    this.advance(now);
+    if (input.others !== undefined) this.fleetOthers = input.others === null ? null : { ...input.others };
+    if (this.s === HALF_OPEN) {
+      if (input.probeQuota !== undefined) this.fleetProbeQuota = input.probeQuota;
+      if (input.probeOthers !== undefined) {
+        this.fleetProbeOthers = input.probeOthers === null ? null : { ...input.probeOthers };
+        this.decideProbes(now);
+      }
+    } else if (this.s === CLOSED && this.fleetOthers !== null) {
+      this.window.advance(now);
+      this.evaluateClosed(now);
+    }
+  }
+
+  /**
+   * For stores: adopts a state the fleet reached on another instance. `open` opens
+   * (or extends the open period) with the fleet's deadline and backoff attempt;
+   * `closed` closes a half-open or open breaker (ramp-up applies). Manual states
+   * (`forced_open`, `disabled`) are local and win.
+   */
+  fleetAdopt(remote: FleetRemoteState): void {
+    const now = this.o.clock.now();
+    this.advance(now);
+    const s = this.s;
+    if (remote.state === 'open') {
+      if (s === OPEN) {
+        if (remote.openUntil > this.openUntil) {
+          this.openUntil = remote.openUntil;
+          this.openings = Math.max(this.openings, remote.openings);
+        }
+      } else if (s === CLOSED || s === HALF_OPEN) {
+        if (remote.openUntil <= now) return; // already over: half-open follows locally
+        this.openings = remote.openings;
+        this.previousOpenMs = Math.max(0, remote.openUntil - remote.at);
+        this.openedAt = remote.at;
+        this.openUntil = remote.openUntil;
+        this.window.advance(now);
+        this.shown = this.currentSample();
+        this.clearProbes();
+        this.enter(OPEN, s, 'fleet', remote.at);
+      }
+    } else if (s === HALF_OPEN || s === OPEN) {
+      this.toClosed(Math.max(remote.at, s === OPEN ? this.openedAt : remote.at), 'fleet');
+    }
   }
 
   // ----------------------------------------------------------------- events

@@ -52,7 +52,9 @@ export type TransitionReason =
   /** `disable()` was called. */
   | 'disabled'
   /** `reset()` was called. */
-  | 'reset';
+  | 'reset'
+  /** A decision taken by another instance of the fleet, adopted through a store. */
+  | 'fleet';
 
 /**
  * A count window holds the outcomes of the last `size` calls.
@@ -309,3 +311,34 @@ export interface ExecuteOptions<T> {
    */
   fallback?: ((error: unknown) => T | PromiseLike<T>) | undefined;
 }
+
+/** Outcome counts, as stores exchange them. */
+export interface FleetSample {
+  calls: number;
+  failures: number;
+  slowCalls: number;
+}
+
+/**
+ * What a store learned from the rest of the fleet, handed to `fleetSync()`.
+ * Every field is optional; `null` clears it (back to local-only behaviour).
+ */
+export interface FleetSyncInput {
+  /** Outcomes the other instances recorded in the current window (this instance's excluded). */
+  others?: FleetSample | null;
+  /** Probe outcomes the other instances recorded in the current half-open period. */
+  probeOthers?: FleetSample | null;
+  /** How many probes this instance may admit in the current half-open period (claimed from the fleet). */
+  probeQuota?: number | null;
+}
+
+/** A state the fleet reached elsewhere, handed to `fleetAdopt()`. */
+export type FleetRemoteState =
+  | { state: 'open'; at: number; openUntil: number; openings: number }
+  | { state: 'closed'; at: number };
+
+/**
+ * Called for every outcome a breaker records (not for stale, ignored or unrecorded
+ * ones), before it is evaluated. Positional arguments: nothing is allocated per call.
+ */
+export type FleetTap = (failed: boolean, slow: boolean, probe: boolean, at: number) => void;
