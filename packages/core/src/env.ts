@@ -288,14 +288,27 @@ function blame(error: unknown, origins: readonly Origin[]): unknown {
     }
   }
   if (origin === undefined) {
-    // e.g. an override conflicting with a default: name every variable involved.
-    const related = origins.filter(
-      (o) => option.endsWith(`.${o.path.split('.').pop()}`) || option === o.path,
+    // An override that conflicts with a default: name the variables of both sides.
+    const conflict = /^overrides\[(\d+)\]\.options\.([A-Za-z]+)/.exec(option);
+    const related =
+      conflict === null
+        ? []
+        : origins.filter(
+            (o) =>
+              o.path === `defaults.${conflict[2]}` || o.path.startsWith(`overrides[${conflict[1]}].options.`),
+          );
+    const first = related[0];
+    if (first === undefined) return error;
+    const named = related.map((o) => `${o.variable}=${describe(o.raw)}`).join(', ');
+    return new BreakerConfigError(
+      error.code,
+      first.variable,
+      first.raw,
+      `${named} do not fit together: ${error.message}`,
+      {
+        cause: error,
+      },
     );
-    const names = related.length > 0 ? related.map((o) => o.variable).join(', ') : 'the environment';
-    return new BreakerConfigError(error.code, option, error.value, `${names}: ${error.message}`, {
-      cause: error,
-    });
   }
   return new BreakerConfigError(
     error.code,

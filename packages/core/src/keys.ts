@@ -4,6 +4,11 @@ import { describeValue } from './describe.js';
 /**
  * The longest key, in UTF-16 code units, that {@link boundKey} keeps verbatim.
  * Longer keys are replaced by a readable prefix and a hash.
+ *
+ * @example
+ * ```ts
+ * if (key.length > MAX_KEY_LENGTH) metrics.increment('hashed_keys');
+ * ```
  */
 export const MAX_KEY_LENGTH = 256;
 
@@ -56,7 +61,9 @@ export function boundKey(key: string): string {
  */
 export function detachString(value: string): string {
   if (value.length < SLICE_SHARE_MIN) return value;
-  return Buffer.from(value, 'utf16le').toString('utf16le');
+  // Concatenating then slicing makes V8 copy the characters into a new flat string
+  // (one character longer) that the result slices: the parent is no longer referenced.
+  return ` ${value}`.slice(1);
 }
 
 const LITERAL = 0;

@@ -245,6 +245,11 @@ export class BreakerRegistry {
    * @throws BreakerConfigError when an option is unknown or invalid, naming it and the
    *   value (e.g. `overrides[0].options.failureRateThreshold`), or when `defaults` and
    *   an override conflict.
+   *
+   * @example
+   * ```ts
+   * const registry = new BreakerRegistry({ ...fromEnv(), maxKeys: 1_000 });
+   * ```
    */
   constructor(options: BreakerRegistryOptions = {}) {
     const normalized = normalizeRegistryOptions(options);
@@ -813,7 +818,11 @@ export class BreakerRegistry {
   #warnOnce(code: string, message: string): void {
     if (this.#warned.has(code)) return;
     this.#warned.add(code);
-    process.emitWarning(message, { code });
+    try {
+      process.emitWarning(message, { type: 'BreakwaterWarning', code });
+    } catch {
+      // A warning never breaks a call.
+    }
   }
 }
 
