@@ -71,6 +71,16 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/** The shared, empty lease list of a breaker with no probe in flight; replaced before any push. */
+const NO_LEASES: number[] = [];
+
+let never: AbortSignal | undefined;
+/** One signal that never aborts, handed to calls that have no timeout and no caller signal. Stateless. */
+function neverAborted(): AbortSignal {
+  if (never === undefined) never = new AbortController().signal;
+  return never;
+}
+
 /**
  * A promise rejected one microtask later, once the caller has attached its
  * handler: V8 and Node track a promise rejected with no handler (about 1 µs per
@@ -150,8 +160,8 @@ export class CircuitBreaker {
   private probeCalls = 0;
   private probeFailures = 0;
   private probeSlow = 0;
-  private leaseIds: number[] = [];
-  private leaseAt: number[] = [];
+  private leaseIds: number[] = NO_LEASES;
+  private leaseAt: number[] = NO_LEASES;
   private nextLease = 0;
 
   // Ramp-up after a half-open close.
@@ -166,11 +176,10 @@ export class CircuitBreaker {
     timeouts: 0,
   };
   private lastTransition: TransitionInfo | null = null;
-  private readonly stateListeners = new Listeners<StateChangeEvent>();
-  private readonly callListeners = new Listeners<CallEvent>();
+  private stateListeners: Listeners<StateChangeEvent> | null = null;
+  private callListeners: Listeners<CallEvent> | null = null;
   private warned: Set<string> | null = null;
-  private neverSignal: AbortSignal | null = null;
-  private readonly passPermits: Array<AdmittedPermit | undefined> = [];
+  private passPermits: Array<AdmittedPermit | undefined> | null = null;
   private wouldReject: RejectionReason | null = null;
 
   // Fleet mode (a store shares state across instances); all null when local-only.
@@ -181,7 +190,7 @@ export class CircuitBreaker {
 
   constructor(options: CircuitBreakerOptions = {}) {
     validateOptions(options);
-    this.given = { ...options };
+    this.given = options;
     this.o = resolveOptions(options);
     this.name = this.o.name;
     this.key = this.o.key;
@@ -319,6 +328,7 @@ export class CircuitBreaker {
   }
 
   private pass(): AdmittedPermit {
+    if (this.passPermits === null) this.passPermits = [];
     let permit = this.passPermits[this.s];
     if (permit === undefined) {
       permit = new Lease(this, PASS, -1, 0, STATE_NAMES[this.s]!, null);
@@ -342,6 +352,10 @@ export class CircuitBreaker {
       case HALF_OPEN:
         if (this.probeCalls + this.leaseIds.length < (this.fleetProbeQuota ?? this.o.halfOpenMaxCalls)) {
           const lease = ++this.nextLease;
+          if (this.leaseIds === NO_LEASES) {
+            this.leaseIds = [];
+            this.leaseAt = [];
+          }
           this.leaseIds.push(lease);
           this.leaseAt.push(now);
           return lease;
@@ -358,7 +372,7 @@ export class CircuitBreaker {
         return PASS;
     }
     this.totals.rejected++;
-    if (this.callListeners.size > 0) {
+    if (this.callListeners !== null && this.callListeners.size > 0) {
       this.emitCall({
         name: this.name,
         key: this.key,
@@ -434,7 +448,7 @@ export class CircuitBreaker {
     }
     let result: T | PromiseLike<T>;
     try {
-      result = fn(this.never());
+      result = fn(neverAborted());
     } catch (error) {
       this.settleError(token, gen, start, error, undefined);
       return options?.fallback ? this.runFallback(options.fallback, error) : rejectLater(error);
@@ -466,14 +480,9 @@ export class CircuitBreaker {
     );
   }
 
-  private never(): AbortSignal {
-    if (this.neverSignal === null) this.neverSignal = new AbortController().signal;
-    return this.neverSignal;
-  }
-
   private passThrough<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, signal: AbortSignal | undefined) {
     try {
-      return Promise.resolve(fn(signal ?? this.never()));
+      return Promise.resolve(fn(signal ?? neverAborted()));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -584,7 +593,7 @@ export class CircuitBreaker {
       if (this.s === CLOSED) this.recordClosed(failed, slow, now);
       else if (this.s === HALF_OPEN) this.recordProbe(failed, slow, now);
     }
-    if (this.callListeners.size > 0) {
+    if (this.callListeners !== null && this.callListeners.size > 0) {
       const event: CallEvent = {
         name: this.name,
         key: this.key,
@@ -753,8 +762,8 @@ export class CircuitBreaker {
     this.probeCalls = 0;
     this.probeFailures = 0;
     this.probeSlow = 0;
-    this.leaseIds.length = 0;
-    this.leaseAt.length = 0;
+    this.leaseIds = NO_LEASES;
+    this.leaseAt = NO_LEASES;
   }
 
   private enter(to: number, from: number, reason: TransitionReason, at: number): void {
@@ -763,7 +772,7 @@ export class CircuitBreaker {
     const fromName = STATE_NAMES[from]!;
     const toName = STATE_NAMES[to]!;
     this.lastTransition = { from: fromName, to: toName, reason, at };
-    if (this.stateListeners.size > 0) {
+    if (this.stateListeners !== null && this.stateListeners.size > 0) {
       this.stateListeners.emit(
         { name: this.name, key: this.key, from: fromName, to: toName, reason, at },
         (error) =>
@@ -968,6 +977,7 @@ export class CircuitBreaker {
    * ```
    */
   onStateChange(listener: (event: StateChangeEvent) => void): () => void {
+    if (this.stateListeners === null) this.stateListeners = new Listeners();
     return this.stateListeners.add(listener, 'onStateChange');
   }
 
@@ -981,11 +991,12 @@ export class CircuitBreaker {
    * ```
    */
   onCall(listener: (event: CallEvent) => void): () => void {
+    if (this.callListeners === null) this.callListeners = new Listeners();
     return this.callListeners.add(listener, 'onCall');
   }
 
   private emitCall(event: CallEvent): void {
-    this.callListeners.emit(event, (error) =>
+    this.callListeners?.emit(event, (error) =>
       this.warn('BREAKWATER_LISTENER_THREW', `An onCall listener of breaker "${this.name}" threw`, error),
     );
   }
