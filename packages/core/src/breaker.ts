@@ -1,3 +1,29 @@
+import { GuardedCall, Lease, Rejection } from './calls.js';
+import {
+  attachCause,
+  CLOSED,
+  DISABLED,
+  FAILED,
+  FORCED_OPEN,
+  HALF_OPEN,
+  IGNORED,
+  isPromiseLike,
+  NO_LEASES,
+  neverAborted,
+  OPEN,
+  OUTCOMES,
+  PASS,
+  REASONS,
+  REJECT_FORCED_OPEN,
+  REJECT_HALF_OPEN_FULL,
+  REJECT_OPEN,
+  REJECT_RAMP_UP,
+  rejectLater,
+  type Shown,
+  STATE_NAMES,
+  SUCCESS,
+  TIMED_OUT,
+} from './codes.js';
 import { describeValue } from './describe.js';
 import { BreakerConfigError, BreakerTimeoutError, ErrorCodes, rejectionError } from './errors.js';
 import { Listeners } from './listeners.js';
@@ -10,7 +36,6 @@ import type {
   BreakerState,
   BreakerTotals,
   CallEvent,
-  CallOutcome,
   CircuitBreakerOptions,
   Classification,
   ExecuteOptions,
@@ -20,106 +45,12 @@ import type {
   FleetTap,
   Permit,
   ReconfigurableOptions,
-  RejectedPermit,
   RejectionReason,
   StateChangeEvent,
   TransitionInfo,
   TransitionReason,
 } from './types.js';
-import { CountWindow, FAILURE, type OutcomeWindow, type Sample, SLOW, TimeWindow } from './windows.js';
-
-// States as small integers on the hot path; names for everything public.
-const CLOSED = 0;
-const OPEN = 1;
-const HALF_OPEN = 2;
-const FORCED_OPEN = 3;
-const DISABLED = 4;
-const STATE_NAMES: readonly BreakerState[] = ['closed', 'open', 'half_open', 'forced_open', 'disabled'];
-
-// Admission tokens: >= 0 admitted and recorded (0 a normal call, > 0 a probe's
-// lease id), PASS admitted unrecorded, below that a rejection.
-const PASS = -1;
-const REJECT_OPEN = -2;
-const REJECT_HALF_OPEN_FULL = -3;
-const REJECT_RAMP_UP = -4;
-const REJECT_FORCED_OPEN = -5;
-const REASONS: Record<number, RejectionReason> = {
-  [REJECT_OPEN]: 'open',
-  [REJECT_HALF_OPEN_FULL]: 'half_open_full',
-  [REJECT_RAMP_UP]: 'ramp_up',
-  [REJECT_FORCED_OPEN]: 'forced_open',
-};
-
-// Report kinds.
-const SUCCESS = 0;
-const FAILED = 1;
-const IGNORED = 2;
-const TIMED_OUT = 3;
-const OUTCOMES: readonly CallOutcome[] = ['success', 'failure', 'ignored', 'timeout'];
-
-/** The sample a snapshot shows in OPEN, FORCED_OPEN and DISABLED, frozen when entered. */
-interface Shown extends Sample {
-  failureRate: number | null;
-  slowCallRate: number | null;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/** The shared, empty lease list of a breaker with no probe in flight; replaced before any push. */
-const NO_LEASES: number[] = [];
-
-let never: AbortSignal | undefined;
-/** One signal that never aborts, handed to calls that have no timeout and no caller signal. Stateless. */
-function neverAborted(): AbortSignal {
-  if (never === undefined) never = new AbortController().signal;
-  return never;
-}
-
-/**
- * A promise rejected one microtask later, once the caller has attached its
- * handler: V8 and Node track a promise rejected with no handler (about 1 µs per
- * rejection), which would be most of the cost of a fast rejection.
- */
-function rejectLater<T>(error: unknown): Promise<T> {
-  return new Promise<T>((_, reject) => {
-    queueMicrotask(() => reject(error));
-  });
-}
-
-function checkDuration(durationMs: number | undefined): void {
-  if (
-    durationMs !== undefined &&
-    !(typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0)
-  ) {
-    throw new TypeError(`durationMs must be a finite number >= 0, got ${describeValue(durationMs)}`);
-  }
-}
-
-function attachCause(error: unknown, cause: unknown): void {
-  if (
-    typeof error === 'object' &&
-    error !== null &&
-    error !== cause &&
-    (error as { cause?: unknown }).cause === undefined
-  ) {
-    try {
-      Object.defineProperty(error, 'cause', {
-        value: cause,
-        writable: true,
-        configurable: true,
-        enumerable: false,
-      });
-    } catch {
-      // A frozen error keeps its own shape.
-    }
-  }
-}
+import { CountWindow, FAILURE, type OutcomeWindow, SLOW, TimeWindow } from './windows.js';
 
 /**
  * A circuit breaker: guards calls to one dependency and stops calling it while it
@@ -1139,147 +1070,5 @@ export class CircuitBreaker {
     }
     this.lastTransition = json.lastTransition ? { ...json.lastTransition } : null;
     this.s = state;
-  }
-}
-
-/** An admitted permit. @internal */
-class Lease implements AdmittedPermit {
-  readonly permitted = true as const;
-  private done = false;
-
-  constructor(
-    private readonly breaker: CircuitBreaker,
-    private readonly token: number,
-    private readonly gen: number,
-    private readonly start: number,
-    readonly state: BreakerState,
-    readonly wouldReject: RejectionReason | null,
-  ) {}
-
-  private settle(kind: number, durationMs: number | undefined, error: unknown): void {
-    if (this.done) return;
-    checkDuration(durationMs);
-    if (this.token === PASS) return;
-    this.done = true;
-    const b = this.breaker;
-    const now = b.options.clock.now();
-    const d = durationMs ?? (now > this.start ? now - this.start : 0);
-    b.report(this.token, this.gen, kind, d, error, now);
-  }
-
-  success(durationMs?: number): void {
-    this.settle(SUCCESS, durationMs, undefined);
-  }
-
-  failure(error?: unknown, durationMs?: number): void {
-    this.settle(FAILED, durationMs, error);
-  }
-
-  ignore(durationMs?: number): void {
-    this.settle(IGNORED, durationMs, undefined);
-  }
-
-  timeout(durationMs?: number): void {
-    this.settle(TIMED_OUT, durationMs, undefined);
-  }
-}
-
-/** A refused permit. @internal */
-class Rejection implements RejectedPermit {
-  readonly permitted = false as const;
-
-  constructor(
-    readonly state: BreakerState,
-    readonly reason: RejectionReason,
-    readonly retryAfterMs: number | null,
-  ) {}
-}
-
-/** One `execute()` call with a timeout or a caller's signal. @internal */
-class GuardedCall<T> {
-  readonly promise: Promise<T>;
-  private done = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly controller = new AbortController();
-  private resolve!: (value: T | PromiseLike<T>) => void;
-  private reject!: (error: unknown) => void;
-
-  constructor(
-    private readonly breaker: CircuitBreaker,
-    private readonly token: number,
-    private readonly gen: number,
-    private readonly start: number,
-    fn: (signal: AbortSignal) => T | PromiseLike<T>,
-    private readonly options: ExecuteOptions<T> | undefined,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    const timeoutMs = breaker.options.timeoutMs;
-    if (timeoutMs > 0) {
-      this.timer = setTimeout(() => this.onTimeout(timeoutMs), timeoutMs);
-      this.timer.unref?.();
-    }
-    signal?.addEventListener('abort', this.onAbort);
-    let result: T | PromiseLike<T>;
-    try {
-      result = fn(this.controller.signal);
-    } catch (error) {
-      this.onError(error);
-      return;
-    }
-    if (isPromiseLike(result)) {
-      result.then(
-        (value) => this.onValue(value),
-        (error: unknown) => this.onError(error),
-      );
-    } else {
-      this.onValue(result);
-    }
-  }
-
-  private finish(): boolean {
-    if (this.done) return false;
-    this.done = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.signal?.removeEventListener('abort', this.onAbort);
-    return true;
-  }
-
-  private onValue(value: T): void {
-    if (!this.finish()) return;
-    this.breaker.settleValue(this.token, this.gen, this.start, value);
-    this.resolve(value);
-  }
-
-  private onError(error: unknown): void {
-    if (!this.finish()) return;
-    this.breaker.settleError(this.token, this.gen, this.start, error, this.signal);
-    this.fail(error);
-  }
-
-  private onTimeout(timeoutMs: number): void {
-    if (!this.finish()) return;
-    const error = new BreakerTimeoutError(this.breaker.name, timeoutMs);
-    this.breaker.settleTimeout(this.token, this.gen, this.start);
-    this.controller.abort(error);
-    this.fail(error);
-  }
-
-  private readonly onAbort = (): void => {
-    if (!this.finish()) return;
-    const reason: unknown = this.signal?.reason;
-    this.breaker.settleError(this.token, this.gen, this.start, reason, this.signal);
-    this.controller.abort(reason);
-    // The caller gave up: no fallback, the caller's reason.
-    this.reject(reason);
-  };
-
-  private fail(error: unknown): void {
-    const fallback = this.options?.fallback;
-    if (fallback) this.resolve(this.breaker.runFallback(fallback, error));
-    else this.reject(error);
   }
 }
