@@ -1,5 +1,6 @@
 export { constantBackoff, exponentialBackoff } from './backoff.js';
 export { CircuitBreaker } from './breaker.js';
+export { type ClientKeyOptions, clientKey, DEFAULT_IPV6_SUBNET, UNKNOWN_CLIENT } from './client-key.js';
 export { coarseClock } from './clock.js';
 export { type EnvRegistryOptions, type FromEnvOptions, fromEnv } from './env.js';
 export {
@@ -14,7 +15,11 @@ export {
   isBreakerTimeoutError,
   isBreakwaterError,
 } from './errors.js';
+export { HttpGuard, HttpRequestGuard, HttpWarningCodes, type RequestHooks } from './http-guard.js';
+export type * from './http-types.js';
 export { boundKey, MAX_KEY_LENGTH } from './keys.js';
+export { DEFAULT_DEGRADED_TIMEOUT_MS, type OptionsContext } from './middleware-options.js';
+export { degradedProblem, forbiddenProblem, PROBLEM_CONTENT_TYPE, retryAfterSeconds } from './problem.js';
 export {
   type BreakerOverride,
   BreakerRegistry,
@@ -27,4 +32,6 @@ export {
   type RegistrySnapshot,
   type RegistrySnapshotOptions,
 } from './registry.js';
+export { routeClientKey, routeKey, UNMATCHED_ROUTE } from './request-key.js';
+export { BreakerStatus, DEFAULT_STATUS_LIMIT, type StatusOptions } from './status.js';
 export type * from './types.js';
