@@ -35,3 +35,4 @@ export {
 export { routeClientKey, routeKey, UNMATCHED_ROUTE } from './request-key.js';
 export { BreakerStatus, DEFAULT_STATUS_LIMIT, type StatusOptions } from './status.js';
 export type * from './types.js';
+export { type BreakerStore, isBreakerStore, type StoreState, type StoreStatus } from './store.js';

@@ -5,6 +5,7 @@ import { describeValue as describe } from './describe.js';
 import { BreakerConfigError, ErrorCodes, isBreakerConfigError } from './errors.js';
 import { boundKey, compileGlob, detachString } from './keys.js';
 import { validateOptions } from './options.js';
+import { type BreakerStore, isBreakerStore, type StoreStatus } from './store.js';
 import type {
   BreakerSnapshot,
   BreakerState,
@@ -64,6 +65,13 @@ export interface BreakerRegistryOptions {
   clock?: Clock | undefined;
   /** The random source of all breakers, returning a number in [0, 1). Default: the breakers' own default. */
   random?: (() => number) | undefined;
+  /**
+   * Fleet mode: a store (e.g. `RedisStore` from `@breakwater/redis`) that shares the
+   * state of every breaker the registry creates across the instances of a service.
+   * Each breaker is bound when created and unbound when it leaves the registry. The
+   * registry never shuts the store down: call `store.shutdown()` yourself.
+   */
+  store?: BreakerStore | undefined;
 }
 
 /**
@@ -107,6 +115,8 @@ export interface RegistrySnapshot {
   omitted: number;
   /** Pinned breakers first (the interesting ones), then closed ones from the most recently used. */
   breakers: BreakerSnapshot[];
+  /** The store's status in fleet mode (`ready`, `unavailable`…), `null` without a store. */
+  store: StoreStatus | null;
 }
 
 /** The validated, normalised form of {@link BreakerRegistryOptions}. @internal */
@@ -119,6 +129,7 @@ export interface NormalizedRegistryOptions {
   idleTtlMs: number;
   clock: Clock | undefined;
   random: (() => number) | undefined;
+  store: BreakerStore | undefined;
 }
 
 /** @internal */
@@ -142,6 +153,7 @@ const REGISTRY_OPTIONS = new Set([
   'idleTtlMs',
   'clock',
   'random',
+  'store',
 ]);
 const OVERRIDE_FIELDS = new Set(['match', 'options']);
 /** Breaker options a registry sets itself, and why. */
@@ -223,6 +235,8 @@ export class BreakerRegistry {
   readonly maxPinnedKeys: number;
   /** Idle expiry in ms; 0 when keys never expire. */
   readonly idleTtlMs: number;
+  /** The store sharing the breakers' state in fleet mode, `undefined` without one. */
+  readonly store: BreakerStore | undefined;
 
   #defaults: RegistryBreakerOptions;
   readonly #overrides: readonly CompiledOverride[];
@@ -257,6 +271,7 @@ export class BreakerRegistry {
     this.maxKeys = normalized.maxKeys;
     this.maxPinnedKeys = normalized.maxPinnedKeys;
     this.idleTtlMs = normalized.idleTtlMs;
+    this.store = normalized.store;
     this.#defaults = normalized.defaults;
     this.#overrides = normalized.overrides;
     this.#clock = normalized.clock;
@@ -585,6 +600,7 @@ export class BreakerRegistry {
       idleTtlMs: this.idleTtlMs,
       omitted: entries.length - shown.length,
       breakers: shown.map((entry) => entry.breaker.snapshot()),
+      store: this.#storeStatus(),
     };
   }
 
@@ -664,7 +680,15 @@ export class BreakerRegistry {
       this.#optionsFor(this.#defaults, key, options, this.#keyOptions.get(key), true),
     );
     const entry: Entry = { key, breaker, options, where: DETACHED, lastUsed: 0, unsubscribe: noop };
-    entry.unsubscribe = breaker.onStateChange((event) => this.#onBreakerStateChange(entry, event));
+    const unsubscribe = breaker.onStateChange((event) => this.#onBreakerStateChange(entry, event));
+    const unbind = this.#bind(breaker);
+    entry.unsubscribe =
+      unbind === noop
+        ? unsubscribe
+        : () => {
+            unsubscribe();
+            this.#unbind(unbind);
+          };
     if (breaker.state === 'closed' || !this.#pin(entry)) {
       entry.where = IN_LRU;
       this.#lru.set(key, entry);
@@ -807,6 +831,47 @@ export class BreakerRegistry {
     }
   }
 
+  /** Binds a new breaker to the store; a store that throws leaves the breaker local. */
+  #bind(breaker: CircuitBreaker): () => void {
+    const store = this.store;
+    if (store === undefined) return noop;
+    try {
+      const unbind = store.bind(breaker);
+      return typeof unbind === 'function' ? unbind : noop;
+    } catch (error) {
+      this.#warnOnce(
+        'BREAKWATER_STORE_BIND_ERROR',
+        `The store of breaker registry "${this.name}" failed to bind a breaker; it runs on local rules: ${errorText(error)}`,
+      );
+      return noop;
+    }
+  }
+
+  #unbind(unbind: () => void): void {
+    try {
+      unbind();
+    } catch (error) {
+      this.#warnOnce(
+        'BREAKWATER_STORE_BIND_ERROR',
+        `The store of breaker registry "${this.name}" failed to unbind a breaker: ${errorText(error)}`,
+      );
+    }
+  }
+
+  #storeStatus(): StoreStatus | null {
+    const store = this.store;
+    if (store === undefined) return null;
+    try {
+      return store.status();
+    } catch (error) {
+      this.#warnOnce(
+        'BREAKWATER_STORE_STATUS_ERROR',
+        `The store of breaker registry "${this.name}" failed to report its status: ${errorText(error)}`,
+      );
+      return null;
+    }
+  }
+
   #safeCall<E>(listener: Listener<E>, event: E): void {
     try {
       listener(event);
@@ -865,6 +930,15 @@ export function normalizeRegistryOptions(input: unknown): NormalizedRegistryOpti
   const random = options['random'];
   if (random !== undefined && typeof random !== 'function') throw invalid('random', random, 'a function');
 
+  const store = options['store'];
+  if (store !== undefined && !isBreakerStore(store)) {
+    throw invalid(
+      'store',
+      store,
+      'a BreakerStore (an object with bind, status, onStatus and shutdown methods)',
+    );
+  }
+
   const defaults = checkBreakerOptions(options['defaults'] ?? {}, 'defaults');
 
   const rawOverrides = options['overrides'] ?? [];
@@ -890,6 +964,7 @@ export function normalizeRegistryOptions(input: unknown): NormalizedRegistryOpti
     idleTtlMs: idleTtlMs as number,
     clock: clock as Clock | undefined,
     random: random as (() => number) | undefined,
+    store: store as BreakerStore | undefined,
   };
 }
 
