@@ -1,6 +1,5 @@
 import { BreakerStatus } from '@breakwater/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { kBreakwater } from './instrumentation.js';
 import type { BreakerStatusOptions } from './types.js';
 
 /**
@@ -22,12 +21,10 @@ import type { BreakerStatusOptions } from './types.js';
  */
 export function breakerStatus(options: BreakerStatusOptions): RequestHandler {
   const status = new BreakerStatus<Request>(options, { factory: 'breakerStatus' });
-  const handler = function breakerStatus(req: Request, res: Response, next: NextFunction): void {
+  return function breakerStatus(req: Request, res: Response, next: NextFunction): void {
     status.answer(req).then((answer) => {
       if (res.headersSent) return;
       res.status(answer.status).set(answer.headers).send(answer.body);
     }, next);
   };
-  Object.defineProperty(handler, kBreakwater, { value: true });
-  return handler;
 }
