@@ -1,0 +1,74 @@
+// The examples import the Breakwater packages by name, which resolves to their built
+// `dist/`. On a fresh clone nothing is built yet: build what is missing or older than
+// its sources, once, before the demo starts.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MAX_FILES = 10_000;
+
+/**
+ * Builds each package (in the order given: dependencies first) whose `dist/` is
+ * missing or older than a file of its `src/` or its build configuration.
+ *
+ * @param {string[]} packages folder names under packages/, e.g. ['core', 'express']
+ * @param {(line: string) => void} log
+ * @returns {boolean} true when everything is built
+ */
+export function ensureBuilt(packages, log) {
+  let rebuiltBefore = false;
+  for (const name of packages) {
+    const dir = join(ROOT, 'packages', name);
+    // A package rebuilt earlier in the list makes its dependents stale too.
+    if (!rebuiltBefore && isFresh(dir)) continue;
+    log(`building @breakwater/${name} (first run, or its sources changed) ...`);
+    const result = spawnSync('pnpm', ['run', 'build'], {
+      cwd: dir,
+      encoding: 'utf8',
+      // The demo only builds; it never installs anything.
+      env: { ...process.env, npm_config_verify_deps_before_run: 'false' },
+      timeout: 180_000,
+    });
+    if (result.error !== undefined || result.status !== 0) {
+      log(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`.trim());
+      log(`building @breakwater/${name} failed; try \`pnpm install && pnpm build\` from the repository root`);
+      return false;
+    }
+    rebuiltBefore = true;
+  }
+  return true;
+}
+
+/** @param {string} dir */
+function isFresh(dir) {
+  const built = join(dir, 'dist', 'esm', 'index.js');
+  const builtCjs = join(dir, 'dist', 'cjs', 'index.js');
+  if (!existsSync(built) || !existsSync(builtCjs)) return false;
+  const builtAt = Math.min(statSync(built).mtimeMs, statSync(builtCjs).mtimeMs);
+  let newest = 0;
+  for (const file of ['package.json', 'tsconfig.build.json', 'tsconfig.esm.json']) {
+    const path = join(dir, file);
+    if (existsSync(path)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  newest = Math.max(newest, newestIn(join(dir, 'src')));
+  return newest <= builtAt;
+}
+
+/** @param {string} dir */
+function newestIn(dir) {
+  let newest = 0;
+  let seen = 0;
+  const pending = [dir];
+  while (pending.length > 0 && seen < MAX_FILES) {
+    const current = /** @type {string} */ (pending.pop());
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      seen++;
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  }
+  return newest;
+}

@@ -1,0 +1,178 @@
+// An Express gateway in front of an inventory service, with one Breakwater breaker per
+// route. When the upstream fails or hangs, the route's breaker opens and the gateway
+// answers at once from its cache of last good answers instead of piling up requests.
+//
+//   GET /products/:id   -> upstream /products/:id
+//   GET /stock/:id      -> upstream /stock/:id   (stricter: slow calls count too)
+//   GET /breakers       -> every breaker's state (loopback clients only)
+//   GET /healthz        -> 200, never guarded
+import { degradedProblem } from '@breakwater/core';
+import { breakerStatus, circuitBreaker } from '@breakwater/express';
+import express from 'express';
+
+/** How long the gateway waits for the upstream, with or without Breakwater, in ms. */
+export const UPSTREAM_TIMEOUT_MS = 1_000;
+
+/**
+ * Breaker options of the example, short enough to watch a breaker open and recover by
+ * hand. In production, open for longer (`openDurationMs: 30_000` or an
+ * `exponentialBackoff`) and sample more calls (`window: { kind: 'time', durationMs: 10_000 }`).
+ * @type {import('@breakwater/express').CircuitBreakerMiddlewareOptions}
+ */
+export const BREAKER_OPTIONS = {
+  window: { kind: 'count', size: 20 },
+  minimumCalls: 10,
+  failureRateThreshold: 0.5,
+  openDurationMs: 5_000,
+  halfOpenMaxCalls: 3,
+  rampUpMs: 5_000,
+  timeoutMs: 800,
+};
+
+/**
+ * Builds the gateway app.
+ *
+ * @param {object} options
+ * @param {string} options.upstreamUrl e.g. `http://127.0.0.1:4000`
+ * @param {boolean} [options.breakwater] Default true; false builds the same gateway without breakers.
+ * @param {import('@breakwater/express').CircuitBreakerMiddlewareOptions} [options.breaker]
+ *   Breaker options merged over {@link BREAKER_OPTIONS}.
+ * @returns {{ app: import('express').Express, registry: import('@breakwater/core').BreakerRegistry | null }}
+ */
+export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) {
+  const app = express();
+  const cache = new LastGoodAnswers(1_000);
+  /** @type {import('@breakwater/core').BreakerRegistry | null} */
+  let registry = null;
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  if (breakwater) {
+    const breakers = circuitBreaker({
+      ...BREAKER_OPTIONS,
+      ...breaker,
+      // Stock must be fast: a call over 300 ms counts as slow, and 80% slow calls open the breaker.
+      routes: { 'GET /stock/:id': { slowCallDurationMs: 300, slowCallRateThreshold: 0.8 } },
+      skip: (req) => req.path === '/healthz',
+      // A refused or timed-out request: the last good answer if there is one, marked stale;
+      // else Breakwater's default answer (503, Retry-After, problem+json).
+      degraded: (req, res, info) => {
+        res.set('x-degraded', info.reason);
+        const last = cache.get(req.path);
+        if (last !== undefined) {
+          res.json({ ...last, stale: true });
+          return;
+        }
+        const answer = degradedProblem(info);
+        res.status(answer.status).set(answer.headers).send(answer.body);
+      },
+    });
+    registry = breakers.registry;
+    app.use(breakers);
+    // Who may read it is up to you; here, only clients on this machine.
+    app.get(
+      '/breakers',
+      breakerStatus({ registry, authorize: (req) => isLoopback(req.socket.remoteAddress) }),
+    );
+  }
+
+  /**
+   * Forwards to the upstream and remembers the last good answer per path.
+   * @param {string} prefix
+   * @returns {import('express').RequestHandler<{ id: string }>}
+   */
+  const forward = (prefix) => async (req, res) => {
+    // With Breakwater, req.breakwater.signal aborts when the request times out (or the
+    // client goes away), so the upstream call stops too.
+    const timeout = AbortSignal.timeout(UPSTREAM_TIMEOUT_MS);
+    const signal = req.breakwater === undefined ? timeout : AbortSignal.any([req.breakwater.signal, timeout]);
+    try {
+      const upstream = await fetch(`${upstreamUrl}${prefix}/${encodeURIComponent(req.params.id)}`, {
+        signal,
+      });
+      const body = await upstream.json();
+      if (!upstream.ok) {
+        res.status(502).json({ error: `upstream answered ${upstream.status}` });
+        return;
+      }
+      cache.set(req.path, body);
+      res.json(body);
+    } catch (error) {
+      // After a Breakwater timeout the degraded answer is already sent; writing is a no-op.
+      const timedOut =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      res
+        .status(timedOut ? 504 : 502)
+        .json({ error: timedOut ? 'upstream timed out' : 'upstream unreachable' });
+    }
+  };
+
+  app.get('/products/:id', forward('/products'));
+  app.get('/stock/:id', forward('/stock'));
+  return { app, registry };
+}
+
+/**
+ * Starts the gateway on 127.0.0.1.
+ *
+ * @param {object} options
+ * @param {string} options.upstreamUrl
+ * @param {boolean} [options.breakwater]
+ * @param {import('@breakwater/express').CircuitBreakerMiddlewareOptions} [options.breaker]
+ * @param {number} [options.port] Default 0: any free port.
+ * @returns {Promise<{ url: string, registry: import('@breakwater/core').BreakerRegistry | null, close: () => Promise<void> }>}
+ */
+export async function startGateway({ port = 0, ...options }) {
+  const { app, registry } = createGateway(options);
+  /** @type {import('node:http').Server} */
+  const server = await new Promise((resolve, reject) => {
+    const s = app.listen(port, '127.0.0.1', (/** @type {Error | undefined} */ error) =>
+      error ? reject(error) : resolve(s),
+    );
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('gateway: no TCP address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    registry,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** @param {string | undefined} address */
+function isLoopback(address) {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+/** The last good answer per path, bounded: the oldest entry goes first. */
+class LastGoodAnswers {
+  /** @type {Map<string, unknown>} */
+  #entries = new Map();
+  #max;
+
+  /** @param {number} max */
+  constructor(max) {
+    this.#max = max;
+  }
+
+  /** @param {string} key */
+  get(key) {
+    return this.#entries.get(key);
+  }
+
+  /** @param {string} key @param {unknown} value */
+  set(key, value) {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+  }
+}
