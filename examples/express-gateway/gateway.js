@@ -45,16 +45,13 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
   /** @type {import('@breakwater/core').BreakerRegistry | null} */
   let registry = null;
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-
   if (breakwater) {
     const breakers = circuitBreaker({
       ...BREAKER_OPTIONS,
       ...breaker,
       // Stock must be fast: a call over 300 ms counts as slow, and 80% slow calls open the breaker.
       routes: { 'GET /stock/:id': { slowCallDurationMs: 300, slowCallRateThreshold: 0.8 } },
+      // Health checks bypass the breakers: never refused, never counted.
       skip: (req) => req.path === '/healthz',
       // A refused or timed-out request: the last good answer if there is one, marked stale;
       // else Breakwater's default answer (503, Retry-After, problem+json).
@@ -70,12 +67,13 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
       },
     });
     registry = breakers.registry;
-    app.use(breakers);
-    // Who may read it is up to you; here, only clients on this machine.
+    // The status endpoint, before the breakers so that it has none of its own. Who may
+    // read it is up to you; here, only clients on this machine.
     app.get(
       '/breakers',
       breakerStatus({ registry, authorize: (req) => isLoopback(req.socket.remoteAddress) }),
     );
+    app.use(breakers);
   }
 
   /**
@@ -109,6 +107,9 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
     }
   };
 
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
   app.get('/products/:id', forward('/products'));
   app.get('/stock/:id', forward('/stock'));
   return { app, registry };
