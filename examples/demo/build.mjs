@@ -72,3 +72,18 @@ function newestIn(dir) {
   }
   return newest;
 }
+
+// As a command: `node examples/demo/build.mjs core express` (the examples' start scripts).
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const names = process.argv.slice(2);
+  if (
+    names.length === 0 ||
+    !names.every((name) => existsSync(join(ROOT, 'packages', name, 'package.json')))
+  ) {
+    console.error(
+      `usage: node examples/demo/build.mjs <package folder>... (e.g. core express), got ${names.join(' ')}`,
+    );
+    process.exit(2);
+  }
+  if (!ensureBuilt(names, (line) => console.error(line))) process.exit(1);
+}
