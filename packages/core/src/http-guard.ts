@@ -383,7 +383,9 @@ export class HttpRequestGuard<Ctx = unknown, Degraded = unknown> {
    * the request as unmatched.
    *
    * Idempotent for the same key; with a different key (the request fell through to
-   * another route), the previous permit is handed back as ignored first.
+   * another route), the previous permit is handed back as ignored first. Once the
+   * request is settled (refused, timed out or finished) it asks nothing and returns
+   * `{ admitted: true }`: the adapter has answered already.
    *
    * @param route - the route key (`GET /users/:id`), or `null` when unknown.
    * @param clientIp - the client address (`req.ip`), for client keys.

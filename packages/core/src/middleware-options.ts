@@ -113,7 +113,7 @@ export function normalizeHttpOptions<Ctx, Degraded>(
   const param = context.param ?? 'req';
   if (input === undefined) input = {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid('options', input, 'an object');
+    throw invalidOption('options', input, 'an object');
   }
   const o = input as Record<string, unknown>;
   for (const name of Object.keys(o)) {
@@ -139,13 +139,15 @@ export function normalizeHttpOptions<Ctx, Degraded>(
   let keyMode: KeyMode | 'function';
   if (typeof key === 'function') keyMode = 'function';
   else if (KEY_MODES.includes(key as KeyMode)) keyMode = key as KeyMode;
-  else throw invalid('key', key, `'route', 'client', 'route+client' or a function (${param}) => string`);
+  else
+    throw invalidOption('key', key, `'route', 'client', 'route+client' or a function (${param}) => string`);
 
   for (const name of ['isFailure', 'skip'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw invalid(name, o[name], 'a function');
+    if (o[name] !== undefined && typeof o[name] !== 'function')
+      throw invalidOption(name, o[name], 'a function');
   }
   if (o['degraded'] !== undefined && typeof o['degraded'] !== 'function') {
-    throw invalid('degraded', o['degraded'], 'a function');
+    throw invalidOption('degraded', o['degraded'], 'a function');
   }
   const ipv6Subnet = checkIpv6Subnet(o['ipv6Subnet']);
   const degradedTimeoutMs = o['degradedTimeoutMs'] ?? DEFAULT_DEGRADED_TIMEOUT_MS;
@@ -154,7 +156,7 @@ export function normalizeHttpOptions<Ctx, Degraded>(
     !Number.isFinite(degradedTimeoutMs) ||
     degradedTimeoutMs <= 0
   ) {
-    throw invalid('degradedTimeoutMs', degradedTimeoutMs, 'a finite number > 0');
+    throw invalidOption('degradedTimeoutMs', degradedTimeoutMs, 'a finite number > 0');
   }
 
   const breakerOptions: Record<string, unknown> = {};
@@ -166,7 +168,7 @@ export function normalizeHttpOptions<Ctx, Degraded>(
   let clock: Clock | undefined;
   if (given !== undefined) {
     if (!isRegistry(given)) {
-      throw invalid('registry', given, 'a BreakerRegistry');
+      throw invalidOption('registry', given, 'a BreakerRegistry');
     }
     for (const name of REGISTRY_RUNTIME) {
       if (o[name] !== undefined) {
@@ -212,7 +214,7 @@ function normalizeRoutes<Degraded>(
   const routes = new Map<string, NormalizedRoute<Degraded>>();
   if (value === undefined) return routes;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(
+    throw invalidOption(
       'routes',
       value,
       "an object of per-route options, e.g. { 'GET /search': { timeoutMs: 500 } }",
@@ -229,7 +231,7 @@ function normalizeRoutes<Degraded>(
   for (const [route, raw] of Object.entries(value)) {
     const path = `routes[${JSON.stringify(route)}]`;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw invalid(path, raw, 'an object of breaker options and degraded');
+      throw invalidOption(path, raw, 'an object of breaker options and degraded');
     }
     const entry = raw as Record<string, unknown>;
     const options: Record<string, unknown> = {};
@@ -245,7 +247,7 @@ function normalizeRoutes<Degraded>(
       if (name !== 'degraded' && entry[name] !== undefined) options[name] = entry[name];
     }
     if (entry['degraded'] !== undefined && typeof entry['degraded'] !== 'function') {
-      throw invalid(`${path}.degraded`, entry['degraded'], 'a function');
+      throw invalidOption(`${path}.degraded`, entry['degraded'], 'a function');
     }
     validateOptions(options, { path });
     const merged = { ...breakerOptions, ...options };
@@ -276,7 +278,13 @@ function isRegistry(value: unknown): value is BreakerRegistry {
   );
 }
 
-function invalid(option: string, value: unknown, expected: string): BreakerConfigError {
+/**
+ * A `BreakerConfigError` (`ERR_BREAKWATER_INVALID_OPTION`) whose message names the
+ * option, what it must be, and the value received.
+ *
+ * @internal
+ */
+export function invalidOption(option: string, value: unknown, expected: string): BreakerConfigError {
   return new BreakerConfigError(
     ErrorCodes.INVALID_OPTION,
     option,

@@ -2,6 +2,7 @@ import { describeValue } from './describe.js';
 import { BreakerConfigError, ErrorCodes } from './errors.js';
 import { HttpWarningCodes } from './http-guard.js';
 import type { HttpAnswer } from './http-types.js';
+import { invalidOption } from './middleware-options.js';
 import { forbiddenProblem } from './problem.js';
 import type { BreakerRegistry } from './registry.js';
 import { WarnOnce } from './warn-once.js';
@@ -54,7 +55,7 @@ export class BreakerStatus<Ctx = unknown> {
   constructor(options: StatusOptions<Ctx>, context: { factory?: string } = {}) {
     const factory = context.factory ?? 'breakerStatus';
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw invalid('options', options, `an object { registry, authorize }`);
+      throw invalidOption('options', options, `an object { registry, authorize }`);
     }
     const o = options as unknown as Record<string, unknown>;
     for (const name of Object.keys(o)) {
@@ -69,11 +70,15 @@ export class BreakerStatus<Ctx = unknown> {
     }
     const registry = o['registry'] as Record<string, unknown> | undefined;
     if (typeof registry !== 'object' || registry === null || typeof registry['snapshot'] !== 'function') {
-      throw invalid('registry', registry, 'a BreakerRegistry (for example circuitBreaker(...).registry)');
+      throw invalidOption(
+        'registry',
+        registry,
+        'a BreakerRegistry (for example circuitBreaker(...).registry)',
+      );
     }
     const authorize = o['authorize'];
     if (authorize !== undefined && typeof authorize !== 'function') {
-      throw invalid('authorize', authorize, 'a function returning true to allow');
+      throw invalidOption('authorize', authorize, 'a function returning true to allow');
     }
     const limit = o['limit'] ?? DEFAULT_STATUS_LIMIT;
     if (
@@ -82,7 +87,7 @@ export class BreakerStatus<Ctx = unknown> {
         (typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0)
       )
     ) {
-      throw invalid('limit', limit, 'an integer >= 0 or Infinity');
+      throw invalidOption('limit', limit, 'an integer >= 0 or Infinity');
     }
     this.#registry = registry as unknown as BreakerRegistry;
     this.#authorize = authorize as StatusOptions<Ctx>['authorize'];
@@ -141,13 +146,4 @@ export class BreakerStatus<Ctx = unknown> {
       body: JSON.stringify(this.#registry.snapshot({ limit: this.#limit })),
     };
   }
-}
-
-function invalid(option: string, value: unknown, expected: string): BreakerConfigError {
-  return new BreakerConfigError(
-    ErrorCodes.INVALID_OPTION,
-    option,
-    value,
-    `${option} must be ${expected}, got ${describeValue(value)}`,
-  );
 }
