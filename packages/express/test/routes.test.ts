@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { circuitBreaker } from '../src/index.js';
-import { client, expressVersions } from './helpers.js';
+import { client, expressVersions, gate } from './helpers.js';
 
 const echoKey = (req: Request, res: Response) =>
   res.json({ key: req.breakwater?.key ?? null, route: req.breakwater?.route ?? null });
@@ -152,6 +152,48 @@ describe.each(expressVersions)('%s: route keys', (_name, express) => {
     expect((await http.get('/legacy/1/2')).body.key).toBe('GET /^\\/legacy\\/.*$/');
     expect((await http.get('/legacy/3')).body.key).toBe('GET /^\\/legacy\\/.*$/');
     expect((await http.get('/b/1')).body.key).toBe('GET /a/:x,/b/:x');
+  });
+
+  it('does not disturb a request already inside a route when another request instruments it', async () => {
+    const app = express();
+    app.use(circuitBreaker({ skip: (req) => req.get('x-skip') === 'yes' }));
+    const hold = gate();
+    const runs: string[] = [];
+    app.get(
+      '/two-step',
+      async (req, _res, next) => {
+        runs.push(`first:${req.get('x-skip') ?? 'no'}`);
+        if (req.get('x-skip') === 'yes') await hold.promise;
+        next();
+      },
+      (req, res) => {
+        runs.push(`second:${req.get('x-skip') ?? 'no'}`);
+        res.send('ok');
+      },
+    );
+    const http = await client(app);
+    const skipped = http
+      .get('/two-step')
+      .set('x-skip', 'yes')
+      .then((res) => res.status);
+    while (runs.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await http.get('/two-step').expect(200);
+    hold.open();
+    expect(await skipped).toBe(200);
+    expect(runs).toEqual(['first:yes', 'first:no', 'second:no', 'second:yes']);
+  });
+
+  it('records a middleware that answers without a route on the fallback key', async () => {
+    const app = express();
+    const breakers = circuitBreaker();
+    app.use(breakers);
+    app.use('/proxy', (_req, res) => {
+      res.sendStatus(502);
+    });
+    const http = await client(app);
+    await http.get('/proxy/a').expect(502);
+    await http.get('/proxy/b').expect(502);
+    expect(breakers.registry.peek('(unmatched)')?.snapshot().totals.failures).toBe(2);
   });
 
   it('skips requests for which skip() returns true', async () => {
