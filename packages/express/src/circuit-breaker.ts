@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { instrumentRoute, kBreakwater, routeRuns } from './instrumentation.js';
 import { attach, ExpressCall, enterRoute, refuse } from './lifecycle.js';
 import { routeTemplate } from './route-template.js';
-import { TRACK_MOUNTS, TRACK_ROUTE } from './state.js';
+import { type Call, type RequestState, TRACK_MOUNTS, TRACK_ROUTE } from './state.js';
 import { track } from './tracking.js';
 import type { CircuitBreakerMiddleware, CircuitBreakerMiddlewareOptions, DegradedHandler } from './types.js';
 
@@ -53,11 +53,18 @@ export function circuitBreaker(options?: CircuitBreakerMiddlewareOptions): Circu
     }
     const state = attach(req, res);
     if (state.answered) return;
-    const call = new ExpressCall(guard, state);
-    state.calls.push(call);
-
     const route = req.route;
     const inRoute = route !== undefined && routeRuns(route, middleware);
+    // The same middleware met again (mounted twice, or on two routes a request falls
+    // through): one hold per request, re-keyed when it reaches another route.
+    let call = callOf(state, guard);
+    if (call === undefined) {
+      call = new ExpressCall(guard, state);
+      state.calls.push(call);
+    } else if (!inRoute) {
+      next();
+      return;
+    }
     if (inRoute) {
       // Per-route use: the route is known now. Let deferred middlewares ask first.
       instrumentRoute(route);
@@ -80,6 +87,11 @@ export function circuitBreaker(options?: CircuitBreakerMiddlewareOptions): Circu
     if (view !== null) req.breakwater = view;
     next();
   } as CircuitBreakerMiddleware;
+
+  function callOf(state: RequestState, owner: typeof guard): Call | undefined {
+    for (const call of state.calls) if (call.guard === owner) return call;
+    return undefined;
+  }
 
   Object.defineProperty(middleware, 'registry', { value: guard.registry, enumerable: true });
   Object.defineProperty(middleware, kBreakwater, { value: true });

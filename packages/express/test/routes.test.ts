@@ -142,6 +142,32 @@ describe.each(expressVersions)('%s: route keys', (_name, express) => {
     expect(breakers.registry.peek('GET /files/:name')?.snapshot().totals.successes).toBe(1);
   });
 
+  it('re-keys one per-route middleware used on two routes a request falls through', async () => {
+    const app = express();
+    const breakers = circuitBreaker();
+    app.get('/docs/latest', breakers, (_req, _res, next) => next('route'));
+    app.get('/docs/:version', breakers, echoKey);
+    const http = await client(app);
+    expect((await http.get('/docs/latest')).body.key).toBe('GET /docs/:version');
+    expect(breakers.registry.peek('GET /docs/latest')?.snapshot().totals).toMatchObject({
+      ignored: 1,
+      successes: 0,
+    });
+    expect(breakers.registry.peek('GET /docs/:version')?.snapshot().totals.successes).toBe(1);
+  });
+
+  it('holds a request once when the same middleware is mounted twice', async () => {
+    const app = express();
+    const breakers = circuitBreaker();
+    const api = express.Router();
+    api.use(breakers);
+    api.get('/x', echoKey);
+    app.use(breakers);
+    app.use('/api', api);
+    await (await client(app)).get('/api/x').expect(200);
+    expect(breakers.registry.peek('GET /api/x')?.snapshot().totals.successes).toBe(1);
+  });
+
   it('keeps wildcard, RegExp and array routes as written', async () => {
     const app = express();
     const breakers = circuitBreaker();
