@@ -14,7 +14,15 @@ export type KeyMode = 'route' | 'client' | 'route+client';
  */
 export type DegradedReason = RejectionReason | 'timeout';
 
-/** What a degraded handler and the default answer know about a refused or timed-out request. */
+/**
+ * What a degraded handler and the default answer know about a refused or timed-out request.
+ *
+ * @example
+ * ```ts
+ * const degraded = (req, res, info: DegradedInfo) =>
+ *   res.status(503).set('Retry-After', String(Math.ceil((info.retryAfterMs ?? 5_000) / 1000))).json({ reason: info.reason });
+ * ```
+ */
 export interface DegradedInfo {
   /** Why the request was refused or cut short. */
   reason: DegradedReason;
@@ -33,7 +41,14 @@ export interface DegradedInfo {
   retryAfterMs: number | null;
 }
 
-/** What `isFailure` receives about a finished request. */
+/**
+ * What `isFailure` receives about a finished request.
+ *
+ * @example
+ * ```ts
+ * const isFailure = ({ status, error }: HttpOutcome) => status >= 500 || (error !== undefined && status !== 404);
+ * ```
+ */
 export interface HttpOutcome {
   /** The response status. */
   status: number;
@@ -67,6 +82,12 @@ export type HttpRouteOptions<Degraded> = Omit<RegistryBreakerOptions, 'name' | '
  * Options of an HTTP breaker middleware, shared by the adapters. `Ctx` is what the
  * framework hands a middleware (Express `req`, Koa `ctx`), `Degraded` the adapter's
  * degraded-handler signature.
+ *
+ * @example
+ * ```ts
+ * const options: HttpGuardOptions<Context, KoaDegraded> = { key: 'route+client', timeoutMs: 2_000 };
+ * const guard = new HttpGuard(options, { factory: 'circuitBreaker', param: 'ctx' });
+ * ```
  */
 export interface HttpGuardOptions<Ctx, Degraded> extends HttpBreakerOptions {
   /**
@@ -122,6 +143,11 @@ export type Admission =
 /**
  * What a handler sees of the breaker guarding its request: Express `req.breakwater`,
  * Koa `ctx.state.breakwater`.
+ *
+ * @example
+ * ```ts
+ * const user = await req.breakwater?.execute('users-api', (signal) => fetch(url, { signal }).then((r) => r.json()));
+ * ```
  */
 export interface RequestBreaker {
   /** The breaker key, e.g. `GET /users/:id`. */

@@ -27,13 +27,33 @@ import type { Request, RequestHandler, Response } from 'express';
  */
 export type DegradedHandler = (req: Request, res: Response, info: DegradedInfo) => unknown;
 
-/** Per-route options: breaker options merged over the middleware's, and a degraded handler. */
+/**
+ * Per-route options: breaker options merged over the middleware's, and a degraded handler.
+ *
+ * @example
+ * ```ts
+ * const search: RouteOptions = { slowCallDurationMs: 300, timeoutMs: 1_000, degraded: (req, res) => res.json([]) };
+ * app.use(circuitBreaker({ routes: { 'GET /search': search } }));
+ * ```
+ */
 export type RouteOptions = HttpRouteOptions<DegradedHandler>;
 
 /**
  * Options of {@link circuitBreaker}: every `CircuitBreaker` option (applied to each
  * key's breaker; `timeoutMs` is also the request timeout) plus the middleware's own.
  * Validated when `circuitBreaker()` is called; unknown names are errors.
+ *
+ * @example
+ * ```ts
+ * const options: CircuitBreakerMiddlewareOptions = {
+ *   key: 'route',
+ *   failureRateThreshold: 0.5,
+ *   window: { kind: 'time', durationMs: 10_000 },
+ *   timeoutMs: 5_000,
+ *   skip: (req) => req.path === '/healthz',
+ * };
+ * app.use(circuitBreaker(options));
+ * ```
  */
 export interface CircuitBreakerMiddlewareOptions extends HttpBreakerOptions {
   /**
@@ -59,13 +79,30 @@ export interface CircuitBreakerMiddlewareOptions extends HttpBreakerOptions {
   degradedTimeoutMs?: number | undefined;
 }
 
-/** The middleware {@link circuitBreaker} returns: a request handler that exposes its registry. */
+/**
+ * The middleware {@link circuitBreaker} returns: a request handler that exposes its registry.
+ *
+ * @example
+ * ```ts
+ * const breakers: CircuitBreakerMiddleware = circuitBreaker();
+ * app.use(breakers);
+ * breakers.registry.onStateChange(({ key, from, to }) => log.warn({ key, from, to }, 'breaker'));
+ * ```
+ */
 export type CircuitBreakerMiddleware = RequestHandler & {
   /** The registry holding this middleware's breakers: share it with `breakerStatus`. */
   readonly registry: BreakerRegistry;
 };
 
-/** Options of {@link breakerStatus}. */
+/**
+ * Options of {@link breakerStatus}.
+ *
+ * @example
+ * ```ts
+ * const options: BreakerStatusOptions = { registry: breakers.registry, authorize: (req) => req.ip === '127.0.0.1' };
+ * app.get('/breakers', breakerStatus(options));
+ * ```
+ */
 export interface BreakerStatusOptions {
   /** The registry to show, e.g. `circuitBreaker(...).registry`. */
   registry: BreakerRegistry;
