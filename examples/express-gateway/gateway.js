@@ -9,6 +9,7 @@
 import { degradedProblem } from '@breakwater/core';
 import { breakerStatus, circuitBreaker } from '@breakwater/express';
 import express from 'express';
+import { LRUCache } from 'lru-cache';
 
 /** How long the gateway waits for the upstream, with or without Breakwater, in ms. */
 export const UPSTREAM_TIMEOUT_MS = 1_000;
@@ -41,7 +42,8 @@ export const BREAKER_OPTIONS = {
  */
 export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) {
   const app = express();
-  const cache = new LastGoodAnswers(1_000);
+  /** The last good answer per path, for the degraded handler; bounded. @type {LRUCache<string, object>} */
+  const cache = new LRUCache({ max: 1_000 });
   /** @type {import('@breakwater/core').BreakerRegistry | null} */
   let registry = null;
 
@@ -90,7 +92,7 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
       const upstream = await fetch(`${upstreamUrl}${prefix}/${encodeURIComponent(req.params.id)}`, {
         signal,
       });
-      const body = await upstream.json();
+      const body = /** @type {object} */ (await upstream.json());
       if (!upstream.ok) {
         res.status(502).json({ error: `upstream answered ${upstream.status}` });
         return;
@@ -149,31 +151,4 @@ export async function startGateway({ port = 0, ...options }) {
 /** @param {string | undefined} address */
 function isLoopback(address) {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
-}
-
-/** The last good answer per path, bounded: the oldest entry goes first. */
-class LastGoodAnswers {
-  /** @type {Map<string, unknown>} */
-  #entries = new Map();
-  #max;
-
-  /** @param {number} max */
-  constructor(max) {
-    this.#max = max;
-  }
-
-  /** @param {string} key */
-  get(key) {
-    return this.#entries.get(key);
-  }
-
-  /** @param {string} key @param {unknown} value */
-  set(key, value) {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
-    }
-  }
 }
