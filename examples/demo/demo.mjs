@@ -18,6 +18,16 @@ const koa = args.includes('--koa');
 const packages = koa ? ['core', 'koa'] : ['core', 'express'];
 if (!ensureBuilt(packages, (line) => console.error(line))) process.exit(1);
 
+const serve = args.includes('--serve');
+// The story bounds itself (45 s at most); this is the last resort if something hangs.
+const WATCHDOG_MS = 90_000;
+if (!serve) {
+  setTimeout(() => {
+    console.error(`demo: still running after ${WATCHDOG_MS / 1_000} s, giving up`);
+    process.exit(1);
+  }, WATCHDOG_MS).unref();
+}
+
 const { runDemo } = await import('./story.mjs');
 const gateway = koa
   ? await import('../koa-gateway/gateway.js')
@@ -27,5 +37,5 @@ process.exitCode = await runDemo({
   startGateway: gateway.startGateway,
   framework: koa ? 'Koa' : 'Express',
   adapter: koa ? '@breakwater/koa' : '@breakwater/express',
-  serve: args.includes('--serve'),
+  serve,
 });

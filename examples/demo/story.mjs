@@ -70,9 +70,40 @@ export async function runDemo({
   /** @param {string} line */
   const print = (line) => out.write(`${line}\n`);
 
-  const upstream = await startUpstream();
-  const bare = await startGateway({ upstreamUrl: upstream.url, breakwater: false, breaker: DEMO_BREAKER });
-  const guarded = await startGateway({ upstreamUrl: upstream.url, breakwater: true, breaker: DEMO_BREAKER });
+  /** @type {Array<() => unknown>} */
+  const cleanup = [];
+  try {
+    const upstream = await startUpstream();
+    cleanup.push(() => upstream.close());
+    const bare = await startGateway({ upstreamUrl: upstream.url, breakwater: false, breaker: DEMO_BREAKER });
+    cleanup.push(() => bare.close());
+    const guarded = await startGateway({
+      upstreamUrl: upstream.url,
+      breakwater: true,
+      breaker: DEMO_BREAKER,
+    });
+    cleanup.push(() => guarded.close());
+    return await tell({ c, print, serve, framework, adapter, upstream, bare, guarded, cleanup });
+  } finally {
+    // Close in reverse order of opening; every close is bounded (connections are destroyed).
+    for (const close of cleanup.reverse()) await close();
+  }
+}
+
+/**
+ * @param {object} o
+ * @param {Colour} o.c
+ * @param {(line: string) => void} o.print
+ * @param {boolean} o.serve
+ * @param {string} o.framework
+ * @param {string} o.adapter
+ * @param {import('../upstream/index.js').Upstream} o.upstream
+ * @param {Gateway} o.bare
+ * @param {Gateway} o.guarded
+ * @param {Array<() => unknown>} o.cleanup
+ * @returns {Promise<number>}
+ */
+async function tell({ c, print, serve, framework, adapter, upstream, bare, guarded, cleanup }) {
   const registry = guarded.registry;
   if (registry === null) throw new Error('the Breakwater gateway has no registry');
 
@@ -119,6 +150,7 @@ export async function runDemo({
     paths: [nextPath('/products'), nextPath('/stock')],
     ratePerRoute: RATE_PER_ROUTE,
   });
+  cleanup.push(() => traffic.close(), stopListening);
 
   const totals = { bare: emptyTally(), guarded: emptyTally() };
   let outageStep = 0;
@@ -150,7 +182,7 @@ export async function runDemo({
       const tallies = traffic.take();
       const bareTally = tallies.get('bare') ?? emptyTally();
       const guardedTally = tallies.get('guarded') ?? emptyTally();
-      if (elapsed() > (OUTAGE[0]?.at ?? 0)) {
+      if (tickEnd > (OUTAGE[0]?.at ?? 0)) {
         add(totals.bare, bareTally);
         add(totals.guarded, guardedTally);
       }
@@ -171,7 +203,7 @@ export async function runDemo({
       const stock = states.get(STOCK);
       const recovered =
         outageStep === OUTAGE.length &&
-        hasClosedAfterOutage(transitions) &&
+        wentThroughEveryState(transitions) &&
         stock?.state === 'closed' &&
         stock.rampUpShare === null;
       if (recovered && Number.isNaN(recoveredAt)) recoveredAt = elapsed();
@@ -212,10 +244,6 @@ export async function runDemo({
   if (serve) {
     await serveUntilInterrupted(print, c, upstream.url, bare.url, guarded.url);
   }
-
-  stopListening();
-  traffic.close();
-  await Promise.all([bare.close(), guarded.close(), upstream.close()]);
   return completed ? 0 : 1;
 }
 
@@ -278,10 +306,17 @@ function storyOf(states) {
   return parts.join(' -> ');
 }
 
-/** @param {Array<{ key: string, from: string, to: string }>} transitions */
-function hasClosedAfterOutage(transitions) {
+/**
+ * True when the /stock breaker went closed -> open, later open -> half_open, later
+ * half_open -> closed, and is closed now.
+ * @param {Array<{ key: string, from: string, to: string }>} transitions
+ */
+function wentThroughEveryState(transitions) {
   const stock = transitions.filter((t) => t.key === STOCK);
-  return stock.length > 0 && stock[stock.length - 1]?.to === 'closed';
+  const opened = stock.findIndex((t) => t.from === 'closed' && t.to === 'open');
+  const probed = stock.findIndex((t, i) => i > opened && t.from === 'open' && t.to === 'half_open');
+  const closed = stock.findIndex((t, i) => i > probed && t.from === 'half_open' && t.to === 'closed');
+  return opened >= 0 && probed > opened && closed > probed && stock[stock.length - 1]?.to === 'closed';
 }
 
 /**
