@@ -7,6 +7,7 @@
 //   GET /breakers       -> every breaker's state (loopback clients only)
 //   GET /healthz        -> 200, never guarded
 import { degradedProblem } from '@breakwater/core';
+import { listenLocal } from '@breakwater/example-upstream/serve';
 import { breakerStatus, circuitBreaker } from '@breakwater/express';
 import express from 'express';
 import { LRUCache } from 'lru-cache';
@@ -70,10 +71,10 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
     });
     registry = breakers.registry;
     // The status endpoint, before the breakers so that it has none of its own. Who may
-    // read it is up to you; here, only clients on this machine.
+    // read it is up to you; here, only clients on this machine (it listens on 127.0.0.1).
     app.get(
       '/breakers',
-      breakerStatus({ registry, authorize: (req) => isLoopback(req.socket.remoteAddress) }),
+      breakerStatus({ registry, authorize: (req) => req.socket.remoteAddress === '127.0.0.1' }),
     );
     app.use(breakers);
   }
@@ -129,26 +130,6 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
  */
 export async function startGateway({ port = 0, ...options }) {
   const { app, registry } = createGateway(options);
-  /** @type {import('node:http').Server} */
-  const server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, '127.0.0.1', (/** @type {Error | undefined} */ error) =>
-      error ? reject(error) : resolve(s),
-    );
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('gateway: no TCP address');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    registry,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-/** @param {string | undefined} address */
-function isLoopback(address) {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+  const { url, close } = await listenLocal((p, host, ready) => app.listen(p, host, ready), port);
+  return { url, registry, close };
 }

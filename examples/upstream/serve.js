@@ -7,6 +7,40 @@
 import { startUpstream } from './index.js';
 
 /**
+ * Listens on 127.0.0.1 through a framework's `listen` (Express and Koa both return a
+ * `node:http` server) and hands back the URL and a `close()` that also ends open
+ * keep-alive connections.
+ *
+ * @param {(port: number, host: string, ready: () => void) => import('node:http').Server} listen
+ *   e.g. `(port, host, ready) => app.listen(port, host, ready)`
+ * @param {number} [port] Default 0: any free port.
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ *
+ * @example
+ * const { url, close } = await listenLocal((port, host, ready) => app.listen(port, host, ready));
+ */
+export async function listenLocal(listen, port = 0) {
+  /** @type {import('node:http').Server} */
+  const server = await new Promise((resolve, reject) => {
+    const s = listen(port, '127.0.0.1', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('listenLocal: no TCP address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
  * @typedef {object} StartedGateway
  * @property {string} url
  * @property {() => Promise<void>} close
