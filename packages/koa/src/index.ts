@@ -1,1 +1,13 @@
-export {};
+export { breakerStatus } from './breaker-status.js';
+export { circuitBreaker } from './circuit-breaker.js';
+export type {
+  BreakerStatusOptions,
+  CircuitBreakerMiddleware,
+  CircuitBreakerMiddlewareOptions,
+  DegradedHandler,
+  DegradedInfo,
+  HttpOutcome,
+  KeyMode,
+  RequestBreaker,
+  RouteOptions,
+} from './types.js';

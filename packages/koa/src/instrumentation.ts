@@ -1,0 +1,163 @@
+import type { Context, Next } from 'koa';
+import { enterRoute, recordError } from './lifecycle.js';
+import { routeTemplateKey } from './route-template.js';
+import { type RequestState, stateOf } from './state.js';
+
+/** Marks a wrapped route handler with its original. One per copy of the package. */
+const kOriginal: unique symbol = Symbol('breakwater.koa.original');
+/** Marks Breakwater's own middleware functions, which are never wrapped. */
+export const kBreakwater: unique symbol = Symbol('breakwater.koa.middleware');
+
+type Handler = ((...args: never[]) => unknown) & { [kOriginal]?: unknown; [kBreakwater]?: true };
+
+/** A `@koa/router` `Layer`, as far as Breakwater reads it. */
+export interface LayerLike {
+  path: unknown;
+  methods: string[];
+  stack: Handler[];
+}
+
+/**
+ * Whether `value` looks like a `@koa/router` `Layer`.
+ *
+ * @internal
+ */
+export function isLayer(value: unknown): value is LayerLike {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as { stack?: unknown }).stack) &&
+    Array.isArray((value as { methods?: unknown }).methods)
+  );
+}
+
+/** A route (`router.get(...)`), as opposed to router middleware (`router.use(...)`). */
+export function isRouteLayer(layer: LayerLike): boolean {
+  return layer.methods.length > 0;
+}
+
+/**
+ * The router layer whose stack is running `middleware` right now, if any: `@koa/router`
+ * sets `ctx.routerPath` to a layer's path just before running its stack, and lists the
+ * layers that matched the path in `ctx.matched`.
+ *
+ * @internal
+ */
+export function layerRunning(ctx: Context, middleware: unknown): LayerLike | undefined {
+  const c = ctx as unknown as Record<string, unknown>;
+  const matched = c['matched'];
+  if (!Array.isArray(matched)) return undefined;
+  const path = c['routerPath'] ?? c['_matchedRoute'];
+  if (path === undefined) return undefined;
+  for (let i = matched.length - 1; i >= 0; i--) {
+    const layer: unknown = matched[i];
+    if (!isLayer(layer) || layer.path !== path) continue;
+    const stack = layer.stack;
+    for (let j = 0; j < stack.length; j++) {
+      const fn = stack[j] as Handler;
+      if (fn === middleware || fn?.[kOriginal] === middleware) return layer;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The route a request goes to after router middleware `from`: the first route layer
+ * after it among the layers that matched the path, for the request's method.
+ *
+ * @internal
+ */
+export function nextRoute(ctx: Context, from: LayerLike): LayerLike | undefined {
+  const matched = (ctx as unknown as { matched?: unknown }).matched;
+  if (!Array.isArray(matched)) return undefined;
+  const method = typeof ctx.method === 'string' ? ctx.method.toUpperCase() : 'GET';
+  let i = matched.lastIndexOf(from);
+  if (i === -1) return undefined;
+  for (i++; i < matched.length; i++) {
+    const layer: unknown = matched[i];
+    if (isLayer(layer) && isRouteLayer(layer) && layer.methods.includes(method)) return layer;
+  }
+  return undefined;
+}
+
+/**
+ * Instruments the route layers among `layers` (a router's `ctx.matched`), once each,
+ * so that a Breakwater request is admitted before the route's first handler runs:
+ * the first function of each route layer's stack is replaced, in place, by a gate.
+ * Called when a router dispatches a request (it sets `ctx.router` just before it
+ * builds the request's middleware chain from the layers' stacks), so the gate is in
+ * the chain of the very request that reached the route.
+ *
+ * The gate, for a request some Breakwater middleware holds:
+ * - asks the request's deferred breakers with the route's key (`ctx.routerPath`, set
+ *   by the router just before, joined to the mount prefix); a refused request gets the
+ *   degraded answer and none of the route's handlers run;
+ * - records an error the route's handlers throw or reject with (even if an error
+ *   handler inside the route turns it into a 4xx).
+ *
+ * Requests no Breakwater middleware saw pass straight through. Breakwater's own
+ * middleware is never wrapped (it asks the deferred breakers itself).
+ *
+ * @internal
+ */
+export function instrumentLayers(layers: unknown): void {
+  if (!Array.isArray(layers)) return;
+  for (let i = 0; i < layers.length; i++) {
+    const layer: unknown = layers[i];
+    if (!isLayer(layer) || !isRouteLayer(layer)) continue;
+    const first = layer.stack[0];
+    if (typeof first !== 'function' || first[kOriginal] !== undefined || first[kBreakwater] === true)
+      continue;
+    layer.stack[0] = gate(first);
+  }
+}
+
+function gate(fn: Handler): Handler {
+  const original = fn as unknown as (ctx: Context, next: Next) => unknown;
+  const gated = function (this: unknown, ctx: Context, next: Next): unknown {
+    const state = stateOf(ctx);
+    if (state === undefined) return original.call(this, ctx, next);
+    if (state.answered) return undefined;
+    if (state.deferred.length > 0) {
+      const c = ctx as unknown as Record<string, unknown>;
+      const key = routeTemplateKey(ctx, c['routerPath'] ?? c['_matchedRoute']);
+      if (state.entered !== key) {
+        const refusal = enterRoute(state, key);
+        if (refusal !== undefined) return refusal;
+      }
+    }
+    return watch(state, original, this, ctx, next);
+  };
+  Object.defineProperty(gated, 'name', { value: fn.name, configurable: true });
+  Object.defineProperty(gated, 'length', { value: fn.length, configurable: true });
+  Object.defineProperty(gated, kOriginal, { value: fn });
+  return gated as Handler;
+}
+
+/** Runs a route handler, recording what it throws or rejects with. */
+function watch(
+  state: RequestState,
+  fn: (ctx: Context, next: Next) => unknown,
+  self: unknown,
+  ctx: Context,
+  next: Next,
+): unknown {
+  let result: unknown;
+  try {
+    result = fn.call(self, ctx, next);
+  } catch (error) {
+    recordError(state, error);
+    throw error;
+  }
+  if (
+    typeof result !== 'object' ||
+    result === null ||
+    typeof (result as { then?: unknown }).then !== 'function'
+  ) {
+    return result;
+  }
+  return Promise.resolve(result).then(undefined, (error: unknown) => {
+    recordError(state, error);
+    throw error;
+  });
+}

@@ -1,0 +1,195 @@
+import type { ServerResponse } from 'node:http';
+import type { DegradedInfo, HttpGuard, HttpRequestGuard, RequestHooks } from '@breakwater/core';
+import type { Context, Next } from 'koa';
+import { sealOnEnd, sendDegraded } from './respond.js';
+import { type Call, kState, type RequestState, stateOf, type TrackedContext } from './state.js';
+import type { DegradedHandler } from './types.js';
+
+type StatefulResponse = ServerResponse & { [kState]?: RequestState };
+
+/**
+ * One middleware's hold on one request. While the middleware awaits the rest of the
+ * chain, a timeout wakes it up so that it can answer before the handler does.
+ */
+export class KoaCall implements Call, RequestHooks {
+  readonly guard: HttpGuard<Context, DegradedHandler>;
+  readonly request: HttpRequestGuard<Context, DegradedHandler>;
+  readonly #state: RequestState;
+  #wake: ((info: DegradedInfo) => void) | undefined = undefined;
+
+  constructor(guard: HttpGuard<Context, DegradedHandler>, state: RequestState) {
+    this.guard = guard;
+    this.#state = state;
+    this.request = guard.begin(state.ctx, this);
+  }
+
+  /**
+   * Waits for the rest of the chain: resolves with `undefined` when it finishes,
+   * rejects when it throws, or resolves with the timeout's info if the request times
+   * out first (the chain is then left running, and its outcome no longer counts).
+   */
+  wait(downstream: Promise<unknown>): Promise<DegradedInfo | undefined> {
+    return new Promise<DegradedInfo | undefined>((resolve, reject) => {
+      this.#wake = resolve;
+      downstream.then(
+        () => {
+          this.#wake = undefined;
+          resolve(undefined);
+        },
+        (error: unknown) => {
+          this.#wake = undefined;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** The timeout is recorded; answer if the handler is still running and nothing was sent. */
+  onTimeout(info: DegradedInfo): void {
+    const wake = this.#wake;
+    const state = this.#state;
+    const res = state.ctx.res;
+    if (wake === undefined || state.answered || res.headersSent || res.writableEnded) return;
+    this.#wake = undefined;
+    state.answered = true;
+    sealOnEnd(res);
+    wake(info);
+  }
+}
+
+/**
+ * The request's state, created (with its `finish` and `close` listeners, attached at
+ * once, before anything can await) by the first Breakwater middleware that sees it.
+ *
+ * @internal
+ */
+export function attach(ctx: Context): RequestState {
+  const existing = stateOf(ctx);
+  if (existing !== undefined) return existing;
+  const state: RequestState = {
+    ctx,
+    calls: [],
+    deferred: [],
+    error: undefined,
+    hasError: false,
+    answered: false,
+    entered: undefined,
+    tracking: false,
+    router: undefined,
+  };
+  (ctx as TrackedContext)[kState] = state;
+  const res = ctx.res as StatefulResponse;
+  res[kState] = state;
+  res.once('finish', onFinish);
+  res.once('close', onClose);
+  return state;
+}
+
+function onFinish(this: StatefulResponse): void {
+  const state = this[kState];
+  if (state !== undefined) settleAll(state, false);
+}
+
+function onClose(this: StatefulResponse): void {
+  const state = this[kState];
+  if (state !== undefined) settleAll(state, !this.writableFinished);
+}
+
+/** Settles every call on the request; each settles once, so repeated events are harmless. */
+function settleAll(state: RequestState, aborted: boolean): void {
+  const status = state.ctx.res.statusCode;
+  const calls = state.calls;
+  for (let i = 0; i < calls.length; i++) {
+    const request = (calls[i] as Call).request;
+    if (request.settled) continue;
+    if (aborted) request.settle({ status, aborted: true });
+    else if (state.answered) request.settle({ status, ignore: true });
+    else if (state.hasError) request.settle({ status, error: state.error });
+    else request.settle({ status });
+  }
+}
+
+/**
+ * Runs the rest of the chain under `call`: records what it throws (and passes it on,
+ * unless Breakwater already answered), and answers a timeout with the degraded
+ * response. The outcome itself is settled when the response finishes or closes.
+ *
+ * @internal
+ */
+export async function run(state: RequestState, call: KoaCall, next: Next): Promise<void> {
+  let downstream: Promise<unknown>;
+  try {
+    downstream = Promise.resolve(next());
+  } catch (error) {
+    downstream = Promise.reject(error);
+  }
+  let info: DegradedInfo | undefined;
+  try {
+    info = await call.wait(downstream);
+  } catch (error) {
+    recordError(state, error);
+    if (state.answered) return;
+    throw error;
+  }
+  if (info !== undefined) await sendDegraded(call.guard, state.ctx, info);
+}
+
+/**
+ * Called when the request reaches a route (before the route's first handler): admits
+ * every deferred call with the route's key, or answers with the degraded response of
+ * the first that refuses.
+ *
+ * @returns `undefined` when the route's handlers may run, else the refusal's answer.
+ * @internal
+ */
+export function enterRoute(state: RequestState, key: string): Promise<void> | undefined {
+  state.entered = key;
+  const deferred = state.deferred;
+  const ctx = state.ctx;
+  let ip: string | undefined;
+  let ipRead = false;
+  for (let i = 0; i < deferred.length; i++) {
+    const call = deferred[i] as Call;
+    if (call.request.settled) continue;
+    if (!ipRead && call.guard.needsClient) {
+      ip = ctx.ip;
+      ipRead = true;
+    }
+    const admission = call.request.admit(key, ip);
+    if (!admission.admitted) return refuse(state, call, admission.info);
+    expose(ctx, call);
+  }
+  return undefined;
+}
+
+/**
+ * Sets `ctx.state.breakwater` to the call's view, if it holds a permit.
+ *
+ * @internal
+ */
+export function expose(ctx: Context, call: Call): void {
+  const view = call.request.view();
+  const bag = ctx.state as Record<string, unknown> | undefined;
+  if (view !== null && typeof bag === 'object' && bag !== null) bag['breakwater'] = view;
+}
+
+/**
+ * Answers a refused request with the degraded response; its handlers never run.
+ *
+ * @internal
+ */
+export function refuse(state: RequestState, call: Call, info: DegradedInfo): Promise<void> {
+  state.answered = true;
+  return sendDegraded(call.guard, state.ctx, info);
+}
+
+/**
+ * Records the first error a guarded request produced.
+ *
+ * @internal
+ */
+export function recordError(state: RequestState, error: unknown): void {
+  if (state.hasError) return;
+  state.hasError = true;
+  state.error = error;
+}
