@@ -82,18 +82,20 @@ export function nextRoute(ctx: Context, from: LayerLike): LayerLike | undefined 
 
 /**
  * Instruments the route layers among `layers` (a router's `ctx.matched`), once each,
- * so that a Breakwater request is admitted before the route's first handler runs:
- * the first function of each route layer's stack is replaced, in place, by a gate.
- * Called when a router dispatches a request (it sets `ctx.router` just before it
- * builds the request's middleware chain from the layers' stacks), so the gate is in
- * the chain of the very request that reached the route.
+ * so that a Breakwater request is admitted before the route's first handler runs and
+ * the route's errors are seen. The functions of each route layer's stack are replaced,
+ * in place, by wrappers (no layer is added or moved). Called when a router dispatches
+ * a request (it sets `ctx.router` just before it builds the request's middleware chain
+ * from the layers' stacks), so the wrappers are in the chain of the very request that
+ * reached the route.
  *
- * The gate, for a request some Breakwater middleware holds:
- * - asks the request's deferred breakers with the route's key (`ctx.routerPath`, set
- *   by the router just before, joined to the mount prefix); a refused request gets the
- *   degraded answer and none of the route's handlers run;
- * - records an error the route's handlers throw or reject with (even if an error
- *   handler inside the route turns it into a 4xx).
+ * For a request some Breakwater middleware holds, the wrappers:
+ * - before the route's first function, ask the request's deferred breakers with the
+ *   route's key (`ctx.routerPath`, set by the router just before, joined to the mount
+ *   prefix); a refused request gets the degraded answer and none of the route's
+ *   functions run;
+ * - record the first error a function of the route throws or rejects with, even if
+ *   an error-handling middleware inside the route turns it into a 4xx.
  *
  * Requests no Breakwater middleware saw pass straight through. Breakwater's own
  * middleware is never wrapped (it asks the deferred breakers itself).
@@ -105,13 +107,16 @@ export function instrumentLayers(layers: unknown): void {
   for (let i = 0; i < layers.length; i++) {
     const layer: unknown = layers[i];
     if (!isLayer(layer) || !isRouteLayer(layer)) continue;
-    const first = layer.stack[0];
-    if (typeof first !== 'function' || first[kOriginal] !== undefined || first[kBreakwater] === true)
-      continue;
-    layer.stack[0] = gate(first);
+    const stack = layer.stack;
+    for (let j = 0; j < stack.length; j++) {
+      const fn = stack[j];
+      if (typeof fn !== 'function' || fn[kOriginal] !== undefined || fn[kBreakwater] === true) continue;
+      stack[j] = j === 0 ? gate(fn) : watched(fn);
+    }
   }
 }
 
+/** The first function of a route: admission, then the function. */
 function gate(fn: Handler): Handler {
   const original = fn as unknown as (ctx: Context, next: Next) => unknown;
   const gated = function (this: unknown, ctx: Context, next: Next): unknown {
@@ -128,10 +133,26 @@ function gate(fn: Handler): Handler {
     }
     return watch(state, original, this, ctx, next);
   };
-  Object.defineProperty(gated, 'name', { value: fn.name, configurable: true });
-  Object.defineProperty(gated, 'length', { value: fn.length, configurable: true });
-  Object.defineProperty(gated, kOriginal, { value: fn });
-  return gated as Handler;
+  return finish(gated, fn);
+}
+
+/** A later function of a route: its errors are recorded. */
+function watched(fn: Handler): Handler {
+  const original = fn as unknown as (ctx: Context, next: Next) => unknown;
+  const wrapped = function (this: unknown, ctx: Context, next: Next): unknown {
+    const state = stateOf(ctx);
+    if (state === undefined) return original.call(this, ctx, next);
+    return watch(state, original, this, ctx, next);
+  };
+  return finish(wrapped, fn);
+}
+
+/** Keeps the name (for traces) and the arity. */
+function finish(wrapped: (...args: never[]) => unknown, fn: Handler): Handler {
+  Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
+  Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true });
+  Object.defineProperty(wrapped, kOriginal, { value: fn });
+  return wrapped as Handler;
 }
 
 /** Runs a route handler, recording what it throws or rejects with. */
