@@ -18,6 +18,7 @@ import {
   REJECT_HALF_OPEN_FULL,
   REJECT_OPEN,
   REJECT_RAMP_UP,
+  REJECTED,
   rejectLater,
   type Shown,
   STATE_NAMES,
@@ -28,6 +29,8 @@ import { describeValue } from './describe.js';
 import { BreakerConfigError, BreakerTimeoutError, ErrorCodes, rejectionError } from './errors.js';
 import { Listeners } from './listeners.js';
 import { DEFAULTS, type ResolvedOptions, resolveOptions, validateOptions } from './options.js';
+import { standaloneTap, type TelemetryTap } from './telemetry/hub.js';
+import { normalizeTelemetry } from './telemetry/options.js';
 import type {
   AdmittedPermit,
   BreakerJSON,
@@ -118,6 +121,8 @@ export class CircuitBreaker {
   private fleetProbeOthers: FleetSample | null = null;
   private fleetProbeQuota: number | null = null;
   private tap: FleetTap | null = null;
+  /** OpenTelemetry (see telemetry/hub.ts); null when off. */
+  private ttap: TelemetryTap | null = null;
 
   constructor(options: CircuitBreakerOptions = {}) {
     validateOptions(options);
@@ -127,6 +132,8 @@ export class CircuitBreaker {
     this.key = this.o.key;
     this.window = this.newWindow();
     if (options.initialState !== undefined) this.restore(options.initialState);
+    const telemetry = normalizeTelemetry(options.telemetry);
+    if (telemetry !== null) this.ttap = standaloneTap(this, telemetry);
   }
 
   // ---------------------------------------------------------------- reading
@@ -303,6 +310,7 @@ export class CircuitBreaker {
         return PASS;
     }
     this.totals.rejected++;
+    if (this.ttap !== null) this.ttap.call(REJECTED, 0, this.s, undefined, now);
     if (this.callListeners !== null && this.callListeners.size > 0) {
       this.emitCall({
         name: this.name,
@@ -524,6 +532,8 @@ export class CircuitBreaker {
       if (this.s === CLOSED) this.recordClosed(failed, slow, now);
       else if (this.s === HALF_OPEN) this.recordProbe(failed, slow, now);
     }
+    // The state that admitted the call: a lease id (> 0) is a half-open probe's.
+    if (this.ttap !== null) this.ttap.call(kind, durationMs, token > 0 ? HALF_OPEN : CLOSED, error, now);
     if (this.callListeners !== null && this.callListeners.size > 0) {
       const event: CallEvent = {
         name: this.name,
@@ -703,6 +713,7 @@ export class CircuitBreaker {
     const fromName = STATE_NAMES[from]!;
     const toName = STATE_NAMES[to]!;
     this.lastTransition = { from: fromName, to: toName, reason, at };
+    if (this.ttap !== null) this.ttap.transition(from, to, reason, at);
     if (this.stateListeners !== null && this.stateListeners.size > 0) {
       this.stateListeners.emit(
         { name: this.name, key: this.key, from: fromName, to: toName, reason, at },
@@ -837,6 +848,16 @@ export class CircuitBreaker {
       throw new TypeError(`fleetTap expects a function or null, got ${describeValue(tap)}`);
     }
     this.tap = tap;
+  }
+
+  /**
+   * For the registry's telemetry: replaces the breaker's telemetry tap (`null` turns
+   * telemetry off for this breaker).
+   *
+   * @internal
+   */
+  telemetryTap(tap: TelemetryTap | null): void {
+    this.ttap = tap;
   }
 
   /**

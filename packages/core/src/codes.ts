@@ -40,7 +40,9 @@ export const SUCCESS = 0;
 export const FAILED = 1;
 export const IGNORED = 2;
 export const TIMED_OUT = 3;
-export const OUTCOMES: readonly CallOutcome[] = ['success', 'failure', 'ignored', 'timeout'];
+/** Not a report kind: how a rejection reaches the telemetry tap. */
+export const REJECTED = 4;
+export const OUTCOMES: readonly CallOutcome[] = ['success', 'failure', 'ignored', 'timeout', 'rejected'];
 
 /** The sample a snapshot shows in OPEN, FORCED_OPEN and DISABLED, frozen when entered. */
 export interface Shown extends Sample {

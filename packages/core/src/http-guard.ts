@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { CircuitBreaker } from './breaker.js';
 import { clientKeyWith } from './client-key.js';
 import { coarseClock } from './clock.js';
@@ -18,6 +19,8 @@ import {
 } from './middleware-options.js';
 import type { BreakerRegistry, RegistryGetOptions } from './registry.js';
 import { routeClientKey, UNMATCHED_ROUTE } from './request-key.js';
+import { TelemetryNames } from './telemetry/names.js';
+import { RequestSpans, withSpan } from './telemetry/spans.js';
 import type { AdmittedPermit, BreakerState, Clock, ExecuteOptions } from './types.js';
 import { WarnOnce } from './warn-once.js';
 
@@ -54,6 +57,8 @@ interface GuardCore<Ctx, Degraded> {
   readonly o: NormalizedHttpOptions<Ctx, Degraded>;
   readonly warn: WarnOnce;
   readonly fallbackOptions: RegistryGetOptions;
+  /** Finds requests' server spans; `null` when the registry's telemetry is off. */
+  readonly spans: RequestSpans | null;
   clock(): Clock;
 }
 
@@ -116,6 +121,8 @@ export class HttpGuard<Ctx = unknown, Degraded = unknown> {
       o,
       warn: new WarnOnce(),
       fallbackOptions,
+      // A registry of another copy of the package may lack the flag: telemetry is on by default.
+      spans: (o.registry as { telemetry?: unknown }).telemetry === false ? null : new RequestSpans(),
       // The registry's clock: fallback durations are measured on it. A registry passed
       // in does not expose it, but its breakers do, and they all share it.
       clock: () => {
@@ -321,6 +328,8 @@ export class HttpRequestGuard<Ctx = unknown, Degraded = unknown> {
   #abortReason: unknown = undefined;
   #aborted = false;
   #view: RequestBreakerView | null = null;
+  /** The request's server span, captured at middleware entry, when recording. */
+  readonly #span: Span | null;
 
   /** @internal Use {@link HttpGuard.begin}. */
   constructor(
@@ -334,6 +343,7 @@ export class HttpRequestGuard<Ctx = unknown, Degraded = unknown> {
     this.#hooks = hooks;
     this.#routeKeyed = routeKeyed;
     if (routeKeyed) this.#beganAt = core.clock().now();
+    this.#span = core.spans === null ? null : core.spans.capture();
   }
 
   /** The key of the breaker guarding the request, once admitted; `null` before. */
@@ -421,9 +431,13 @@ export class HttpRequestGuard<Ctx = unknown, Degraded = unknown> {
       );
       return ADMITTED;
     }
-    const permit = breaker.tryAcquire();
+    // With the request's span active, the breaker's telemetry annotates it.
+    const permit = withSpan(this.#span, acquire, breaker, 0, 0, 0);
     this.#key = key;
     this.#breaker = breaker;
+    if (this.#span !== null && this.#route !== null && this.#route !== UNMATCHED_ROUTE) {
+      this.#span.setAttribute(TelemetryNames.attributes.httpRoute, routeTemplateOf(this.#route));
+    }
     if (!permit.permitted) {
       this.#done = true;
       return {
@@ -492,15 +506,15 @@ export class HttpRequestGuard<Ctx = unknown, Degraded = unknown> {
       durationMs = elapsed(this.#breaker.options.clock, this.#startedAt);
     }
     if (input.aborted || input.ignore) {
-      permit.ignore(durationMs);
+      withSpan(this.#span, report, permit, REPORT_IGNORE, undefined, durationMs);
       return;
     }
     const outcome: HttpOutcome =
       input.error === undefined
         ? { status: input.status, durationMs, key: key as string, route: this.#route }
         : { status: input.status, error: input.error, durationMs, key: key as string, route: this.#route };
-    if (this.#isFailure(outcome)) permit.failure(input.error, durationMs);
-    else permit.success(durationMs);
+    const kind = this.#isFailure(outcome) ? REPORT_FAILURE : REPORT_SUCCESS;
+    withSpan(this.#span, report, permit, kind, input.error, durationMs);
   }
 
   /**
@@ -613,7 +627,16 @@ export class HttpRequestGuard<Ctx = unknown, Degraded = unknown> {
     this.#permit = null;
     this.#breaker = null;
     this.#key = null;
-    if (permit !== null && breaker !== null) permit.ignore(elapsed(breaker.options.clock, this.#startedAt));
+    if (permit !== null && breaker !== null) {
+      withSpan(
+        this.#span,
+        report,
+        permit,
+        REPORT_IGNORE,
+        undefined,
+        elapsed(breaker.options.clock, this.#startedAt),
+      );
+    }
   }
 
   #clearTimer(): void {
@@ -629,7 +652,14 @@ export class HttpRequestGuard<Ctx = unknown, Degraded = unknown> {
     const breaker = this.#breaker;
     if (this.#done || permit === null || breaker === null) return;
     this.#done = true;
-    permit.timeout(elapsed(breaker.options.clock, this.#startedAt));
+    withSpan(
+      this.#span,
+      report,
+      permit,
+      REPORT_TIMEOUT,
+      undefined,
+      elapsed(breaker.options.clock, this.#startedAt),
+    );
     if (breaker.mode !== 'enforce') return;
     this.#timedOut = true;
     const info: DegradedInfo = {
@@ -715,6 +745,29 @@ class RequestBreakerView implements RequestBreaker {
   toJSON(): { key: string; route: string | null; state: BreakerState } {
     return { key: this.key, route: this.route, state: this.state };
   }
+}
+
+const REPORT_SUCCESS = 0;
+const REPORT_FAILURE = 1;
+const REPORT_IGNORE = 2;
+const REPORT_TIMEOUT = 3;
+
+function acquire(breaker: CircuitBreaker): ReturnType<CircuitBreaker['tryAcquire']> {
+  return breaker.tryAcquire();
+}
+
+/** Reports a permit's outcome; positional, for {@link withSpan}. */
+function report(permit: AdmittedPermit, kind: number, error: unknown, durationMs: number): void {
+  if (kind === REPORT_SUCCESS) permit.success(durationMs);
+  else if (kind === REPORT_FAILURE) permit.failure(error, durationMs);
+  else if (kind === REPORT_IGNORE) permit.ignore(durationMs);
+  else permit.timeout(durationMs);
+}
+
+/** `GET /users/:id` → `/users/:id` (`http.route` carries no method). */
+function routeTemplateOf(route: string): string {
+  const space = route.indexOf(' ');
+  return space < 0 ? route : route.slice(space + 1);
 }
 
 /** Milliseconds since `start` on `clock`, as a valid duration. */

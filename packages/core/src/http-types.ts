@@ -67,8 +67,8 @@ export interface HttpOutcome {
  * `CircuitBreaker` option but `name` (breakers are named after their key), `key` (the
  * middleware's own `key` option means something else), `classify` (HTTP outcomes are
  * classified by `isFailure`) and `initialState` (per key, through the registry).
- * `clock` and `random` go to the registry the middleware creates; with your own
- * `registry`, set them there. `timeoutMs` is also the request timeout.
+ * `clock`, `random` and `telemetry` go to the registry the middleware creates; with
+ * your own `registry`, set them there. `timeoutMs` is also the request timeout.
  */
 export type HttpBreakerOptions = Omit<CircuitBreakerOptions, 'name' | 'key' | 'classify' | 'initialState'>;
 

@@ -34,5 +34,6 @@ export {
 } from './registry.js';
 export { routeClientKey, routeKey, UNMATCHED_ROUTE } from './request-key.js';
 export { BreakerStatus, DEFAULT_STATUS_LIMIT, type StatusOptions } from './status.js';
-export type * from './types.js';
 export { type BreakerStore, isBreakerStore, type StoreState, type StoreStatus } from './store.js';
+export { CALL_DURATION_BUCKETS, TelemetryNames, TelemetryUnits } from './telemetry/names.js';
+export type * from './types.js';

@@ -38,7 +38,7 @@ const BREAKER_OPTIONS = [
 ] as const satisfies ReadonlyArray<keyof CircuitBreakerOptions>;
 
 /** Options that go to the registry the middleware creates. */
-const REGISTRY_RUNTIME = ['clock', 'random'] as const;
+const REGISTRY_RUNTIME = ['clock', 'random', 'telemetry'] as const;
 
 /** Breaker options that make no sense on a middleware, and why. */
 const REFUSED: Readonly<Record<string, string>> = {

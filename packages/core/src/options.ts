@@ -1,6 +1,7 @@
 import { coarseClock } from './clock.js';
 import { describeValue } from './describe.js';
 import { BreakerConfigError, type ErrorCode, ErrorCodes } from './errors.js';
+import { normalizeTelemetry } from './telemetry/options.js';
 import type {
   Backoff,
   BreakerMode,
@@ -46,11 +47,12 @@ const OPTION_NAMES = [
   'clock',
   'random',
   'initialState',
+  'telemetry',
 ] as const;
 
 const KNOWN = new Set<string>(OPTION_NAMES);
 /** Options that `reconfigure()` refuses. */
-export const FIXED_OPTIONS = new Set<string>(['name', 'key', 'clock', 'random', 'initialState']);
+export const FIXED_OPTIONS = new Set<string>(['name', 'key', 'clock', 'random', 'initialState', 'telemetry']);
 const MODES: readonly BreakerMode[] = ['enforce', 'observe', 'off'];
 
 /** The options a breaker runs with, every default applied. @internal */
@@ -227,6 +229,7 @@ export function validateOptions(
   if (has('initialState') && (typeof o['initialState'] !== 'object' || o['initialState'] === null)) {
     invalid(p('initialState'), o['initialState'], 'an object from toJSON()');
   }
+  if (has('telemetry')) normalizeTelemetry(o['telemetry'], p('telemetry'));
   const window = o['window'] as WindowOptions | undefined;
   if (has('minimumCalls') && window?.kind === 'count' && (o['minimumCalls'] as number) > window.size) {
     fail(

@@ -6,6 +6,8 @@ import { BreakerConfigError, ErrorCodes, isBreakerConfigError } from './errors.j
 import { boundKey, compileGlob, detachString } from './keys.js';
 import { validateOptions } from './options.js';
 import { type BreakerStore, isBreakerStore, type StoreStatus } from './store.js';
+import { type BreakerTap, TelemetryHub } from './telemetry/hub.js';
+import { type NormalizedTelemetry, normalizeTelemetry } from './telemetry/options.js';
 import type {
   BreakerSnapshot,
   BreakerState,
@@ -13,18 +15,22 @@ import type {
   Clock,
   ReconfigurableOptions,
   StateChangeEvent,
+  TelemetryOptions,
 } from './types.js';
 
 /**
  * Breaker options as a registry's `defaults` and `overrides` take them: every
- * {@link CircuitBreakerOptions} but `key` (set per breaker by the registry), `clock`
- * and `random` (set once on the registry) and `initialState` (per key, through
- * {@link BreakerRegistry.get}).
+ * {@link CircuitBreakerOptions} but `key` (set per breaker by the registry), `clock`,
+ * `random` and `telemetry` (set once on the registry) and `initialState` (per key,
+ * through {@link BreakerRegistry.get}).
  */
-export type RegistryBreakerOptions = Omit<CircuitBreakerOptions, 'key' | 'clock' | 'random' | 'initialState'>;
+export type RegistryBreakerOptions = Omit<
+  CircuitBreakerOptions,
+  'key' | 'clock' | 'random' | 'initialState' | 'telemetry'
+>;
 
 /** Options {@link BreakerRegistry.get} takes for a breaker it creates: {@link RegistryBreakerOptions} plus `initialState`. */
-export type RegistryGetOptions = Omit<CircuitBreakerOptions, 'key' | 'clock' | 'random'>;
+export type RegistryGetOptions = Omit<CircuitBreakerOptions, 'key' | 'clock' | 'random' | 'telemetry'>;
 
 /**
  * Selects the keys an override applies to: a glob over the whole key (`*` any run of
@@ -72,6 +78,14 @@ export interface BreakerRegistryOptions {
    * registry never shuts the store down: call `store.shutdown()` yourself.
    */
   store?: BreakerStore | undefined;
+  /**
+   * OpenTelemetry for every breaker of the registry: `false` turns it off; `true` or
+   * {@link TelemetryOptions} turn it on. Default on. On metrics the breakers are one
+   * series, named after the registry (`circuit_breaker.name`), unless a breaker was
+   * named explicitly (`defaults.name`, an override's or `get()`'s `name`): keys never go
+   * on metrics, except bucketed by `metricKey`. See the README, "Telemetry".
+   */
+  telemetry?: boolean | TelemetryOptions | undefined;
 }
 
 /**
@@ -130,6 +144,8 @@ export interface NormalizedRegistryOptions {
   clock: Clock | undefined;
   random: (() => number) | undefined;
   store: BreakerStore | undefined;
+  /** `null` when off. */
+  telemetry: NormalizedTelemetry | null;
 }
 
 /** @internal */
@@ -154,6 +170,7 @@ const REGISTRY_OPTIONS = new Set([
   'clock',
   'random',
   'store',
+  'telemetry',
 ]);
 const OVERRIDE_FIELDS = new Set(['match', 'options']);
 /** Breaker options a registry sets itself, and why. */
@@ -162,6 +179,7 @@ const REGISTRY_OWNED: Readonly<Record<string, string>> = {
   clock: 'pass clock to the registry',
   random: 'pass random to the registry',
   initialState: 'restore one key with registry.get(key, { initialState })',
+  telemetry: 'pass telemetry to the registry',
 };
 
 /** Where an entry lives. */
@@ -178,6 +196,8 @@ interface Entry {
   /** Last `get()` while pinned, on the registry's clock. */
   lastUsed: number;
   unsubscribe: () => void;
+  /** The breaker's telemetry tap, `null` when telemetry is off. */
+  readonly tap: BreakerTap | null;
 }
 
 type Listener<E> = (event: E) => void;
@@ -237,6 +257,8 @@ export class BreakerRegistry {
   readonly idleTtlMs: number;
   /** The store sharing the breakers' state in fleet mode, `undefined` without one. */
   readonly store: BreakerStore | undefined;
+  /** Whether the registry's breakers report to OpenTelemetry (the `telemetry` option is not `false`). */
+  readonly telemetry: boolean;
 
   #defaults: RegistryBreakerOptions;
   readonly #overrides: readonly CompiledOverride[];
@@ -253,6 +275,9 @@ export class BreakerRegistry {
   #evictListeners: ReadonlyArray<Listener<EvictionEvent>> = [];
   #clearing = false;
   readonly #warned = new Set<string>();
+  readonly #hub: TelemetryHub | null;
+  /** The `name` the last `#optionsFor(…, true)` found in the options, before defaulting it to the key. */
+  #givenName: string | undefined = undefined;
 
   /**
    * @param options - see {@link BreakerRegistryOptions}.
@@ -276,6 +301,14 @@ export class BreakerRegistry {
     this.#overrides = normalized.overrides;
     this.#clock = normalized.clock;
     this.#random = normalized.random;
+    this.telemetry = normalized.telemetry !== null;
+    this.#hub =
+      normalized.telemetry === null
+        ? null
+        : new TelemetryHub(normalized.telemetry, (visit) => {
+            for (const entry of this.#entries())
+              if (entry.tap !== null) visit(entry.tap, entry.breaker.state);
+          });
     const clock = normalized.clock;
     const time = clock ?? coarseClock;
     this.#now = () => time.now();
@@ -664,7 +697,7 @@ export class BreakerRegistry {
       if (typeof options !== 'object' || options === null) {
         throw invalid('options', options, 'an object');
       }
-      for (const name of ['key', 'clock', 'random']) {
+      for (const name of ['key', 'clock', 'random', 'telemetry']) {
         if (Object.hasOwn(options, name)) {
           throw new BreakerConfigError(
             ErrorCodes.INVALID_OPTION,
@@ -679,7 +712,15 @@ export class BreakerRegistry {
     const breaker = new CircuitBreaker(
       this.#optionsFor(this.#defaults, key, options, this.#keyOptions.get(key), true),
     );
-    const entry: Entry = { key, breaker, options, where: DETACHED, lastUsed: 0, unsubscribe: noop };
+    const hub = this.#hub;
+    let tap: BreakerTap | null = null;
+    if (hub !== null) {
+      // On metrics a keyed registry is one name: its own, unless the breaker was named.
+      tap = hub.tap(key, this.#givenName ?? this.name);
+      breaker.telemetryTap(tap);
+      hub.refreshIfDue(this.#now());
+    }
+    const entry: Entry = { key, breaker, options, where: DETACHED, lastUsed: 0, unsubscribe: noop, tap };
     const unsubscribe = breaker.onStateChange((event) => this.#onBreakerStateChange(entry, event));
     const unbind = this.#bind(breaker);
     entry.unsubscribe =
@@ -713,6 +754,7 @@ export class BreakerRegistry {
     if (options !== undefined) Object.assign(merged, options);
     if (keyOptions !== undefined) Object.assign(merged, keyOptions);
     merged.key = key;
+    if (withRuntime) this.#givenName = merged.name;
     if (merged.name === undefined) merged.name = key;
     if (!withRuntime) {
       delete merged.initialState;
@@ -720,6 +762,8 @@ export class BreakerRegistry {
     }
     if (this.#clock !== undefined) merged.clock = this.#clock;
     if (this.#random !== undefined) merged.random = this.#random;
+    // The registry's own telemetry hub records for its breakers (set in #create).
+    merged.telemetry = false;
     return merged;
   }
 
@@ -939,6 +983,7 @@ export function normalizeRegistryOptions(input: unknown): NormalizedRegistryOpti
     );
   }
 
+  const telemetry = normalizeTelemetry(options['telemetry'], 'telemetry');
   const defaults = checkBreakerOptions(options['defaults'] ?? {}, 'defaults');
 
   const rawOverrides = options['overrides'] ?? [];
@@ -965,6 +1010,7 @@ export function normalizeRegistryOptions(input: unknown): NormalizedRegistryOpti
     clock: clock as Clock | undefined,
     random: random as (() => number) | undefined,
     store: store as BreakerStore | undefined,
+    telemetry,
   };
 }
 

@@ -4,6 +4,7 @@
  * States, outcomes and reasons are string literals so they read well in logs,
  * JSON and span attributes.
  */
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 
 /**
  * The state of a breaker.
@@ -158,12 +159,51 @@ export interface CircuitBreakerOptions {
   random?: (() => number) | undefined;
   /** State saved with `toJSON()`, to carry a breaker across restarts. */
   initialState?: BreakerJSON | undefined;
+  /**
+   * OpenTelemetry: `false` turns it off; `true` or an object of {@link TelemetryOptions}
+   * turns it on. Default on: metrics go to the global meter provider and the active
+   * span is annotated, at no measurable cost while no SDK is registered. Cannot be
+   * reconfigured. A registry sets it for its breakers (`new BreakerRegistry({ telemetry })`).
+   */
+  telemetry?: boolean | TelemetryOptions | undefined;
 }
 
-/** The options `reconfigure()` accepts: everything but `name`, `key`, `clock`, `random` and `initialState`. */
+/**
+ * How a breaker (or a registry's breakers) reports to OpenTelemetry. Breakwater never
+ * creates a provider, exporter or context manager: it annotates the spans the app's
+ * instrumentation made and records metrics through the app's meter provider.
+ */
+export interface TelemetryOptions {
+  /**
+   * Accepted for symmetry with OpenTelemetry instrumentations. Breakwater starts no span
+   * of its own: it annotates the span that is active when a call is reported (for the
+   * HTTP adapters, the request's server span), whichever provider started it.
+   * Default: the global tracer provider.
+   */
+  tracerProvider?: TracerProvider | undefined;
+  /** Where the metrics go. Default: the global meter provider (looked up again at most once a second until one is registered). */
+  meterProvider?: MeterProvider | undefined;
+  /**
+   * Whether spans carry `circuit_breaker.key`. A key may be a client address or a tenant
+   * (personal data): `true` puts it as is, a function puts what it returns (say, a
+   * keyed hash), computed once per breaker. Default `false`. Keys never go on metrics.
+   */
+  recordKey?: boolean | ((key: string) => string) | undefined;
+  /**
+   * Buckets keys into a low-cardinality `circuit_breaker.key` metric attribute, computed
+   * once per breaker, e.g. `(key) => key` for route keys or `(key) => tenantTier(key)`.
+   * Past `metricKeyLimit` distinct values, further ones read `_other`. Default: none,
+   * metrics carry the breaker name only.
+   */
+  metricKey?: ((key: string) => string) | undefined;
+  /** The most distinct `metricKey` values (integer in [1, 1000]). Default 100. */
+  metricKeyLimit?: number | undefined;
+}
+
+/** The options `reconfigure()` accepts: everything but `name`, `key`, `clock`, `random`, `initialState` and `telemetry`. */
 export type ReconfigurableOptions = Omit<
   CircuitBreakerOptions,
-  'name' | 'key' | 'clock' | 'random' | 'initialState'
+  'name' | 'key' | 'clock' | 'random' | 'initialState' | 'telemetry'
 >;
 
 /** A state change, as delivered to `onStateChange` listeners. */

@@ -1,0 +1,501 @@
+/**
+ * OpenTelemetry for breakers: one {@link TelemetryHub} per registry (or per standalone
+ * breaker) and one {@link BreakerTap} per breaker, which the breaker calls with
+ * positional arguments for every reported call, rejection and transition.
+ *
+ * Cost model:
+ * - The hub looks up the global meter provider and whether a context manager is
+ *   registered at most once a second (on the breaker's clock) or every 1,024 calls. In
+ *   between, a call costs two field reads when no SDK is registered.
+ * - Metric attribute objects are cached per (name, outcome, state) and reused: a call
+ *   allocates nothing of Breakwater's (the SDK's own recording may).
+ * - Spans: only the active span, only when it is recording; nothing is allocated
+ *   otherwise.
+ *
+ * @internal
+ */
+import {
+  type Attributes,
+  type Counter,
+  createNoopMeter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  metrics,
+  type ObservableResult,
+  trace,
+} from '@opentelemetry/api';
+import { FAILED, OUTCOMES, REJECTED, STATE_NAMES } from '../codes.js';
+import type { BreakerState, TransitionReason } from '../types.js';
+import { WarnOnce } from '../warn-once.js';
+import { CALL_DURATION_BUCKETS, TelemetryNames, TelemetryUnits } from './names.js';
+import type { NormalizedTelemetry } from './options.js';
+import { SCOPE_NAME, SCOPE_VERSION } from './scope.js';
+import { hasContextManager } from './spans.js';
+
+const A = TelemetryNames.attributes;
+const M = TelemetryNames.metrics;
+const STATES = STATE_NAMES.length;
+/** Distinct names a hub puts on metrics; more read `_other`. */
+export const MAX_NAMES = 1_000;
+/** Distinct `error.type` values per name; more read `_OTHER`. */
+export const MAX_ERROR_TYPES = 32;
+const REFRESH_MS = 1_000;
+const REFRESH_CALLS = 1_024;
+const ERROR_TYPE = /^[A-Za-z_][\w.-]{0,63}$/;
+
+/** Warning code of problems in telemetry (an SDK or a `recordKey`/`metricKey` function that throws). */
+export const TELEMETRY_WARNING = 'BREAKWATER_TELEMETRY_ERROR';
+
+/**
+ * What a breaker calls. Positional arguments, codes from `codes.ts`: nothing is
+ * allocated per call.
+ *
+ * @internal
+ */
+export interface TelemetryTap {
+  /** A reported call (`kind` SUCCESS, FAILED, IGNORED, TIMED_OUT) or a rejection (REJECTED); `state` admitted or rejected it. */
+  call(kind: number, durationMs: number, state: number, error: unknown, now: number): void;
+  /** A transition, at its (due) time. */
+  transition(from: number, to: number, reason: TransitionReason, at: number): void;
+}
+
+/** Something whose breakers are counted by `circuit_breaker.count`; the protocol shared by copies of the package. */
+interface CountSource {
+  observeCount(emit: (id: string, attributes: Attributes, value: number) => void): void;
+}
+
+/** Instruments of one meter, shared by every hub that records through it. */
+interface Instruments {
+  readonly calls: Counter;
+  readonly duration: Histogram;
+  readonly transitions: Counter;
+  readonly sources: Set<WeakRef<CountSource>>;
+}
+
+/**
+ * Where a meter's instruments are kept, so that every hub (of any copy of this version of
+ * the package) records through the same ones and `circuit_breaker.count` has one callback
+ * that sums every registry's breakers: two callbacks observing the same attributes would
+ * overwrite each other.
+ */
+const SHARED = Symbol.for('@breakwater/core/telemetry/instruments@1');
+
+function instrumentsFor(meter: Meter): Instruments {
+  const holder = meter as unknown as Record<symbol, Instruments | undefined>;
+  const existing = holder[SHARED];
+  if (existing !== undefined) return existing;
+  const sources = new Set<WeakRef<CountSource>>();
+  const instruments: Instruments = {
+    calls: meter.createCounter(M.calls, {
+      unit: TelemetryUnits.calls,
+      description:
+        'Calls through circuit breakers, by outcome and by the state that admitted or rejected them.',
+    }),
+    duration: meter.createHistogram(M.callDuration, {
+      unit: TelemetryUnits.callDuration,
+      description: 'Duration of the calls circuit breakers admitted.',
+      advice: { explicitBucketBoundaries: [...CALL_DURATION_BUCKETS] },
+    }),
+    transitions: meter.createCounter(M.transitions, {
+      unit: TelemetryUnits.transitions,
+      description: 'Circuit breaker state changes.',
+    }),
+    sources,
+  };
+  const count = meter.createObservableUpDownCounter(M.count, {
+    unit: TelemetryUnits.count,
+    description: 'Circuit breakers (keys) of each name in each state.',
+  });
+  count.addCallback((result) => observeAll(sources, result));
+  try {
+    Object.defineProperty(meter, SHARED, { value: instruments, configurable: true });
+  } catch {
+    // A frozen meter: this hub keeps its own instruments.
+  }
+  return instruments;
+}
+
+function observeAll(sources: Set<WeakRef<CountSource>>, result: ObservableResult): void {
+  const totals = new Map<string, { attributes: Attributes; value: number }>();
+  const emit = (id: string, attributes: Attributes, value: number) => {
+    const total = totals.get(id);
+    if (total === undefined) totals.set(id, { attributes, value });
+    else total.value += value;
+  };
+  for (const ref of sources) {
+    const source = ref.deref();
+    if (source === undefined) {
+      sources.delete(ref);
+      continue;
+    }
+    try {
+      source.observeCount(emit);
+    } catch {
+      // One source failing must not hide the others.
+    }
+  }
+  for (const { attributes, value } of totals.values()) result.observe(value, attributes);
+}
+
+/** A low-cardinality `error.type`: the error's name, or its code for plain `Error`s (`ECONNREFUSED`). */
+export function errorTypeOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const { name, code } = error as { name?: unknown; code?: unknown };
+    if (typeof name === 'string' && name !== 'Error' && ERROR_TYPE.test(name)) return name;
+    if (typeof code === 'string' && ERROR_TYPE.test(code)) return code;
+    if (typeof name === 'string' && ERROR_TYPE.test(name)) return name;
+  }
+  return TelemetryNames.otherError;
+}
+
+/**
+ * The attribute sets of one metric series (a name, and a key bucket with `metricKey`),
+ * built once and reused for every call.
+ *
+ * @internal
+ */
+export class Series {
+  readonly id: string;
+  readonly name: string;
+  readonly bucket: string | undefined;
+  #calls: Array<Attributes | undefined> | null = null;
+  #spans: Array<Attributes | undefined> | null = null;
+  #transitions: Array<Attributes | undefined> | null = null;
+  #counts: Attributes[] | null = null;
+  #failures: Map<string, Attributes> | null = null;
+  #errorTypes: Set<string> | null = null;
+
+  constructor(id: string, name: string, bucket: string | undefined) {
+    this.id = id;
+    this.name = name;
+    this.bucket = bucket;
+  }
+
+  #base(): Record<string, string> {
+    const a: Record<string, string> = { [A.name]: this.name };
+    if (this.bucket !== undefined) a[A.key] = this.bucket;
+    return a;
+  }
+
+  /** Metric attributes of a call that did not fail. */
+  call(kind: number, state: number): Attributes {
+    if (this.#calls === null)
+      this.#calls = new Array<Attributes | undefined>(OUTCOMES.length * STATES).fill(undefined);
+    const i = kind * STATES + state;
+    let a = this.#calls[i];
+    if (a === undefined) {
+      const base = this.#base();
+      base[A.outcome] = OUTCOMES[kind]!;
+      base[A.state] = STATE_NAMES[state]!;
+      a = Object.freeze(base);
+      this.#calls[i] = a;
+    }
+    return a;
+  }
+
+  /** Metric attributes of a failure, with `error.type`. */
+  failure(state: number, error: unknown): Attributes {
+    let type = errorTypeOf(error);
+    if (this.#errorTypes === null) this.#errorTypes = new Set();
+    if (!this.#errorTypes.has(type)) {
+      if (this.#errorTypes.size < MAX_ERROR_TYPES) this.#errorTypes.add(type);
+      else type = TelemetryNames.otherError;
+    }
+    if (this.#failures === null) this.#failures = new Map();
+    const id = `${state}:${type}`;
+    let a = this.#failures.get(id);
+    if (a === undefined) {
+      const base = this.#base();
+      base[A.outcome] = 'failure';
+      base[A.state] = STATE_NAMES[state]!;
+      base[A.errorType] = type;
+      a = Object.freeze(base);
+      this.#failures.set(id, a);
+    }
+    return a;
+  }
+
+  /** Span attributes of a call: name, state, outcome (never the key bucket, never `error.type`). */
+  span(kind: number, state: number): Attributes {
+    if (this.#spans === null)
+      this.#spans = new Array<Attributes | undefined>(OUTCOMES.length * STATES).fill(undefined);
+    const i = kind * STATES + state;
+    let a = this.#spans[i];
+    if (a === undefined) {
+      a = Object.freeze({
+        [A.name]: this.name,
+        [A.state]: STATE_NAMES[state]!,
+        [A.outcome]: OUTCOMES[kind]!,
+      });
+      this.#spans[i] = a;
+    }
+    return a;
+  }
+
+  /** Metric attributes of a transition. */
+  transition(from: number, to: number): Attributes {
+    if (this.#transitions === null)
+      this.#transitions = new Array<Attributes | undefined>(STATES * STATES).fill(undefined);
+    const i = from * STATES + to;
+    let a = this.#transitions[i];
+    if (a === undefined) {
+      const base = this.#base();
+      base[A.state] = STATE_NAMES[to]!;
+      base[A.previousState] = STATE_NAMES[from]!;
+      a = Object.freeze(base);
+      this.#transitions[i] = a;
+    }
+    return a;
+  }
+
+  /** Metric attributes of `circuit_breaker.count` for one state. */
+  count(state: number): Attributes {
+    if (this.#counts === null) {
+      this.#counts = STATE_NAMES.map((name) => {
+        const base = this.#base();
+        base[A.state] = name;
+        return Object.freeze(base);
+      });
+    }
+    return this.#counts[state]!;
+  }
+}
+
+/**
+ * One breaker's link to its hub: the breaker calls it, it hands the call to the hub
+ * with the breaker's series and key.
+ *
+ * @internal
+ */
+export class BreakerTap implements TelemetryTap {
+  readonly hub: TelemetryHub;
+  readonly series: Series;
+  readonly key: string;
+  #spanKey: string | null | undefined = undefined;
+
+  constructor(hub: TelemetryHub, series: Series, key: string) {
+    this.hub = hub;
+    this.series = series;
+    this.key = key;
+  }
+
+  call(kind: number, durationMs: number, state: number, error: unknown, now: number): void {
+    try {
+      this.hub.call(this, kind, durationMs, state, error, now);
+    } catch (thrown) {
+      this.hub.warn('Recording a circuit breaker call in OpenTelemetry threw', thrown);
+    }
+  }
+
+  transition(from: number, to: number, reason: TransitionReason, at: number): void {
+    try {
+      this.hub.transition(this, from, to, reason, at);
+    } catch (thrown) {
+      this.hub.warn('Recording a circuit breaker transition in OpenTelemetry threw', thrown);
+    }
+  }
+
+  /** The key as it goes on spans (`recordKey`), computed once; `null` when it does not. */
+  spanKey(): string | null {
+    if (this.#spanKey === undefined) {
+      this.#spanKey = null;
+      const recordKey = this.hub.recordKey;
+      if (recordKey !== undefined) {
+        try {
+          const value = recordKey(this.key);
+          if (typeof value === 'string') this.#spanKey = value;
+        } catch (thrown) {
+          this.hub.warn('The telemetry recordKey function threw; the key was left off the span', thrown);
+        }
+      }
+    }
+    return this.#spanKey;
+  }
+}
+
+/** Visits every breaker a hub counts, with its tap and state. */
+export type TapVisitor = (visit: (tap: BreakerTap, state: BreakerState) => void) => void;
+
+/**
+ * The telemetry of a registry or of a standalone breaker: resolves the meter provider
+ * and whether spans can be active, caches attribute sets per series, and counts its
+ * breakers per state for `circuit_breaker.count`.
+ *
+ * @internal
+ */
+export class TelemetryHub implements CountSource {
+  readonly #cfg: NormalizedTelemetry;
+  readonly #visit: TapVisitor;
+  readonly #warn = new WarnOnce();
+  #provider: MeterProvider | undefined = undefined;
+  #instruments: Instruments | null = null;
+  #tracing = false;
+  #nextCheck = Number.NEGATIVE_INFINITY;
+  #budget = 0;
+  #ref: WeakRef<CountSource> | null = null;
+  #series: Map<string, Series> | null = null;
+  #names: Set<string> | null = null;
+  #buckets: Set<string> | null = null;
+
+  constructor(config: NormalizedTelemetry, visit: TapVisitor) {
+    this.#cfg = config;
+    this.#visit = visit;
+  }
+
+  /** How keys go on spans, if they do. */
+  get recordKey(): ((key: string) => string) | undefined {
+    return this.#cfg.recordKey;
+  }
+
+  /**
+   * A tap for a breaker.
+   *
+   * @param key - the breaker's key (bucketed with `metricKey` for metrics).
+   * @param name - the name it has on metrics and spans.
+   */
+  tap(key: string, name: string): BreakerTap {
+    const metricName = this.#admitName(name);
+    const bucket = this.#bucketOf(key);
+    const id = bucket === undefined ? metricName : `${metricName}\u0000${bucket}`;
+    if (this.#series === null) this.#series = new Map();
+    let series = this.#series.get(id);
+    if (series === undefined) {
+      series = new Series(id, metricName, bucket);
+      this.#series.set(id, series);
+    }
+    return new BreakerTap(this, series, key);
+  }
+
+  call(tap: BreakerTap, kind: number, durationMs: number, state: number, error: unknown, now: number): void {
+    if (now >= this.#nextCheck || --this.#budget < 0) this.#refresh(now);
+    const instruments = this.#instruments;
+    if (instruments !== null) {
+      const series = tap.series;
+      const attributes = kind === FAILED ? series.failure(state, error) : series.call(kind, state);
+      instruments.calls.add(1, attributes);
+      if (kind !== REJECTED) instruments.duration.record(durationMs / 1_000, attributes);
+    }
+    if (this.#tracing) {
+      const span = trace.getActiveSpan();
+      if (span?.isRecording()) {
+        span.setAttributes(tap.series.span(kind, state));
+        if (this.#cfg.recordKey !== undefined) {
+          const key = tap.spanKey();
+          if (key !== null) span.setAttribute(A.key, key);
+        }
+      }
+    }
+  }
+
+  transition(tap: BreakerTap, from: number, to: number, reason: TransitionReason, at: number): void {
+    if (at >= this.#nextCheck || --this.#budget < 0) this.#refresh(at);
+    this.#instruments?.transitions.add(1, tap.series.transition(from, to));
+    if (!this.#tracing) return;
+    const span = trace.getActiveSpan();
+    if (!span?.isRecording()) return;
+    const attributes: Record<string, string> = {
+      [A.name]: tap.series.name,
+      [A.state]: STATE_NAMES[to]!,
+      [A.previousState]: STATE_NAMES[from]!,
+      [A.reason]: reason,
+    };
+    if (this.#cfg.recordKey !== undefined) {
+      const key = tap.spanKey();
+      if (key !== null) attributes[A.key] = key;
+    }
+    span.addEvent(TelemetryNames.events.stateChange, attributes);
+  }
+
+  /** For `circuit_breaker.count`: every series this hub has made, with its breakers per state (zeros included). */
+  observeCount(emit: (id: string, attributes: Attributes, value: number) => void): void {
+    const seriesMap = this.#series;
+    if (seriesMap === null) return;
+    const counts = new Map<Series, number[]>();
+    for (const series of seriesMap.values()) counts.set(series, new Array<number>(STATES).fill(0));
+    this.#visit((tap, state) => {
+      const c = counts.get(tap.series);
+      const i = STATE_NAMES.indexOf(state);
+      if (c !== undefined && i >= 0) c[i]! += 1;
+    });
+    for (const [series, c] of counts) {
+      for (let i = 0; i < STATES; i++) emit(`${series.id}\u0000${i}`, series.count(i), c[i]!);
+    }
+  }
+
+  /** Looks the providers up again now (a new breaker, or the period passed). */
+  refreshIfDue(now: number): void {
+    if (now >= this.#nextCheck || this.#budget <= 0) this.#refresh(now);
+  }
+
+  warn(message: string, error: unknown): void {
+    this.#warn.warn(TELEMETRY_WARNING, message, error);
+  }
+
+  #refresh(now: number): void {
+    this.#nextCheck = Number.isFinite(now) ? now + REFRESH_MS : Number.POSITIVE_INFINITY;
+    this.#budget = REFRESH_CALLS;
+    const provider = this.#cfg.meterProvider ?? metrics.getMeterProvider();
+    if (provider !== this.#provider) {
+      this.#provider = provider;
+      const previous = this.#instruments;
+      if (previous !== null && this.#ref !== null) previous.sources.delete(this.#ref);
+      this.#instruments = null;
+      const meter = provider.getMeter(SCOPE_NAME, SCOPE_VERSION);
+      if (meter !== createNoopMeter()) {
+        const instruments = instrumentsFor(meter);
+        if (this.#ref === null) this.#ref = new WeakRef<CountSource>(this);
+        instruments.sources.add(this.#ref);
+        this.#instruments = instruments;
+      }
+    }
+    this.#tracing = hasContextManager();
+  }
+
+  #admitName(name: string): string {
+    if (this.#names === null) this.#names = new Set();
+    if (this.#names.has(name)) return name;
+    if (this.#names.size >= MAX_NAMES) return TelemetryNames.overflow;
+    this.#names.add(name);
+    return name;
+  }
+
+  #bucketOf(key: string): string | undefined {
+    const metricKey = this.#cfg.metricKey;
+    if (metricKey === undefined) return undefined;
+    let bucket: unknown;
+    try {
+      bucket = metricKey(key);
+    } catch (thrown) {
+      this.warn(
+        `The telemetry metricKey function threw; the key counts as ${TelemetryNames.overflow}`,
+        thrown,
+      );
+      return TelemetryNames.overflow;
+    }
+    if (typeof bucket !== 'string' || bucket === TelemetryNames.overflow) return TelemetryNames.overflow;
+    if (this.#buckets === null) this.#buckets = new Set();
+    if (this.#buckets.has(bucket)) return bucket;
+    if (this.#buckets.size >= this.#cfg.metricKeyLimit) return TelemetryNames.overflow;
+    this.#buckets.add(bucket);
+    return bucket;
+  }
+}
+
+/**
+ * The tap of a breaker outside any registry: a hub of its own, which counts that one
+ * breaker.
+ *
+ * @internal
+ */
+export function standaloneTap(
+  breaker: { readonly key: string; readonly name: string; readonly state: BreakerState },
+  config: NormalizedTelemetry,
+): BreakerTap {
+  let tap: BreakerTap | null = null;
+  const hub = new TelemetryHub(config, (visit) => {
+    if (tap !== null) visit(tap, breaker.state);
+  });
+  tap = hub.tap(breaker.key, breaker.name);
+  return tap;
+}
