@@ -1,0 +1,104 @@
+/**
+ * breakerStatus answers JSON snapshots of every breaker to authorized requests and a
+ * 403 that names no breaker to the rest.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { breakerStatus, circuitBreaker } from '../src/index.js';
+import { captureWarnings, client, createApp, FakeClock, koaVersions, quickTrip } from './helpers.js';
+
+describe.each(koaVersions)('%s: breakerStatus', (_name, Koa) => {
+  async function setup(authorize?: (ctx: Context) => boolean | Promise<boolean>) {
+    const app = createApp(Koa);
+    const breakers = circuitBreaker(quickTrip(new FakeClock()));
+    const router = new Router();
+    router.get('/users/:id', (ctx) => {
+      ctx.status = 500;
+    });
+    router.get('/ok', (ctx) => {
+      ctx.body = 'ok';
+    });
+    router.get(
+      '/breakers',
+      breakerStatus(
+        authorize === undefined
+          ? { registry: breakers.registry }
+          : { registry: breakers.registry, authorize },
+      ),
+    );
+    app.use(breakers);
+    app.use(router.routes());
+    const http = await client(app);
+    await http.get('/users/1');
+    await http.get('/users/2');
+    await http.get('/ok');
+    return http;
+  }
+
+  it('answers snapshots of every breaker, open ones first', async () => {
+    const http = await setup((ctx) => ctx.get('x-admin') === 'yes');
+    const res = await http.get('/breakers').set('x-admin', 'yes').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body.size).toBe(3);
+    const [first, ...rest] = res.body.breakers;
+    expect(first).toMatchObject({
+      key: 'GET /users/:id',
+      state: 'open',
+      failureRate: 1,
+      retryAfterMs: 30_000,
+      totals: { failures: 2 },
+      window: { calls: 2, failures: 2 },
+    });
+    expect(rest.map((b: { key: string }) => b.key).sort()).toEqual(['GET /breakers', 'GET /ok']);
+  });
+
+  it('answers 403 naming no breaker when authorize refuses, throws or rejects', async () => {
+    const warnings = captureWarnings();
+    try {
+      for (const authorize of [
+        () => false,
+        () => {
+          throw new Error('auth down');
+        },
+        async () => Promise.reject(new Error('auth down')),
+      ]) {
+        const http = await setup(authorize);
+        const res = await http.get('/breakers').expect(403);
+        expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+        expect(res.body).toEqual({
+          type: 'about:blank',
+          title: 'Forbidden',
+          status: 403,
+          detail: 'You are not allowed to read the breaker status.',
+        });
+        expect(res.text).not.toMatch(/users|GET|open/);
+      }
+      expect(warnings.codes()).toContain('BREAKWATER_AUTHORIZE_THREW');
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it('accepts an async authorize', async () => {
+    const http = await setup(async () => true);
+    await http.get('/breakers').expect(200);
+  });
+
+  it('warns at construction when there is no authorize hook', async () => {
+    const warnings = captureWarnings();
+    try {
+      const http = await setup();
+      await http.get('/breakers').expect(200);
+      expect(warnings.codes()).toEqual(['BREAKWATER_STATUS_UNPROTECTED']);
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it('is named breakerStatus', () => {
+    expect(breakerStatus({ registry: circuitBreaker().registry, authorize: () => true }).name).toBe(
+      'breakerStatus',
+    );
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * Past timeoutMs: the degraded answer (default 503, reason `timeout`) if nothing was
+ * sent yet, a failure recorded as a timeout, the request's signal aborted, and later
+ * writes by the handler ignored without "headers already sent" errors.
+ */
+import { PassThrough } from 'node:stream';
+import type { DegradedInfo } from '@breakwater/core';
+import { isBreakerTimeoutError } from '@breakwater/core';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { circuitBreaker } from '../src/index.js';
+import { captureWarnings, client, createApp, forever, gate, koaVersions, until } from './helpers.js';
+
+/** Resolves when the request's breaker signal aborts. */
+function aborted(ctx: Context): Promise<unknown> {
+  return new Promise((resolve) => {
+    const signal = ctx.state.breakwater?.signal;
+    signal?.addEventListener('abort', () => resolve(signal.reason));
+  });
+}
+
+describe.each(koaVersions)('%s: timeouts', (_name, Koa) => {
+  function setup(options: Parameters<typeof circuitBreaker>[0] = {}) {
+    const app = createApp(Koa);
+    const breakers = circuitBreaker({ timeoutMs: 30, ...options });
+    const router = new Router();
+    const totals = (key: string) => breakers.registry.peek(key)?.snapshot().totals;
+    const start = () => {
+      app.use(breakers);
+      app.use(router.routes());
+      return client(app);
+    };
+    return { app, router, breakers, totals, start };
+  }
+
+  it('answers a handler that never answers with 503 (reason timeout) and records a timeout', async () => {
+    const { router, totals, start } = setup();
+    router.get('/hang', () => forever());
+    const res = await (await start()).get('/hang').expect(503);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(res.headers['retry-after']).toBeUndefined();
+    expect(res.body).toMatchObject({ reason: 'timeout', route: 'GET /hang', status: 503 });
+    expect(totals('GET /hang')).toMatchObject({ timeouts: 1, failures: 0, successes: 0 });
+  });
+
+  it("aborts the request's signal with a BreakerTimeoutError", async () => {
+    const { router, start } = setup();
+    const reason = gate<unknown>();
+    router.get('/hang', async (ctx) => {
+      reason.open(await aborted(ctx));
+      await forever();
+    });
+    await (await start()).get('/hang').expect(503);
+    expect(isBreakerTimeoutError(await reason.promise)).toBe(true);
+  });
+
+  it('lets the middleware upstream see the timeout answer while the handler still hangs', async () => {
+    const { app, router, start } = setup();
+    const seen: number[] = [];
+    app.use(async (ctx: Context, next: Next) => {
+      await next();
+      seen.push(ctx.status);
+    });
+    router.get('/hang', () => forever());
+    await (await start()).get('/hang').expect(503);
+    expect(seen).toEqual([503]);
+  });
+
+  it('ignores a handler that answers after the timeout, without "headers already sent" errors', async () => {
+    const { app, router, totals, start } = setup();
+    const late = gate<unknown>();
+    const errors: unknown[] = [];
+    app.on('error', (error) => errors.push(error));
+    router.get('/late', async (ctx) => {
+      await aborted(ctx);
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        ctx.status = 200;
+        ctx.set('x-late', 'yes');
+        ctx.body = { late: true };
+        ctx.res.setHeader('x-raw', 'yes');
+        ctx.res.write('more');
+        ctx.res.end();
+        late.open(undefined);
+      } catch (error) {
+        errors.push(error);
+        late.open(error);
+      }
+    });
+    const res = await (await start()).get('/late').expect(503);
+    expect(res.headers['x-late']).toBeUndefined();
+    expect(res.body.reason).toBe('timeout');
+    await late.promise;
+    expect(errors).toEqual([]);
+    expect(totals('GET /late')).toMatchObject({ timeouts: 1, successes: 0 });
+  });
+
+  it('swallows an error the handler throws after the timeout answer', async () => {
+    const { app, router, start } = setup();
+    const done = gate();
+    const reachedErrorHandler = jest.fn();
+    const appErrors = jest.fn();
+    app.on('error', appErrors);
+    app.use(async (_ctx: Context, next: Next) => {
+      try {
+        await next();
+      } catch {
+        reachedErrorHandler();
+      }
+    });
+    router.get('/late-error', async (ctx) => {
+      await aborted(ctx);
+      setImmediate(() => done.open());
+      throw new Error('upstream aborted');
+    });
+    const http = await start();
+    await http.get('/late-error').expect(503);
+    await done.promise;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reachedErrorHandler).not.toHaveBeenCalled();
+    expect(appErrors).not.toHaveBeenCalled();
+  });
+
+  it('answers a timeout with the degraded handler', async () => {
+    const seen: DegradedInfo[] = [];
+    const { router, start } = setup({
+      degraded: (ctx, info) => {
+        seen.push(info);
+        ctx.status = 200;
+        ctx.body = { stale: true };
+      },
+    });
+    router.get('/hang', () => forever());
+    const res = await (await start()).get('/hang').expect(200);
+    expect(res.body).toEqual({ stale: true });
+    expect(seen[0]).toMatchObject({ reason: 'timeout', key: 'GET /hang', retryAfterMs: null });
+  });
+
+  it('sends the default answer when the degraded handler throws on a timeout', async () => {
+    const warnings = captureWarnings();
+    try {
+      const { router, start } = setup({
+        degraded: () => {
+          throw new Error('no cache');
+        },
+      });
+      router.get('/hang', () => forever());
+      const res = await (await start()).get('/hang').expect(503);
+      expect(res.body.reason).toBe('timeout');
+      expect(warnings.codes()).toContain('BREAKWATER_DEGRADED_THREW');
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it('lets a response that started streaming finish, and still records the timeout and aborts', async () => {
+    const { router, totals, start } = setup();
+    router.get('/stream', (ctx) => {
+      const body = new PassThrough();
+      ctx.type = 'text/plain';
+      ctx.body = body;
+      body.write('started\n');
+      ctx.state.breakwater?.signal.addEventListener('abort', () => body.end('stopped\n'));
+    });
+    const res = await (await start()).get('/stream').expect(200);
+    expect(res.text).toBe('started\nstopped\n');
+    expect(totals('GET /stream')).toMatchObject({ timeouts: 1, successes: 0 });
+  });
+
+  it('uses per-route timeouts', async () => {
+    const { router, start } = setup({ timeoutMs: 10_000, routes: { 'GET /fast': { timeoutMs: 20 } } });
+    router.get('/fast', () => forever());
+    await (await start()).get('/fast').expect(503);
+  });
+
+  it('does not time out a handler that answers in time', async () => {
+    const { router, totals, start } = setup({ timeoutMs: 5_000 });
+    router.get('/ok', (ctx) => {
+      ctx.body = 'ok';
+    });
+    await (await start()).get('/ok').expect(200);
+    await until(() => totals('GET /ok')?.successes === 1);
+  });
+
+  it('only records the timeout in observe mode: the handler still answers', async () => {
+    const { router, totals, start } = setup({ mode: 'observe' });
+    router.get('/slow', async (ctx) => {
+      await until(() => totals('GET /slow')?.timeouts === 1, 'the timeout');
+      ctx.body = 'late but fine';
+    });
+    const res = await (await start()).get('/slow').expect(200);
+    expect(res.text).toBe('late but fine');
+    expect(totals('GET /slow')).toMatchObject({ timeouts: 1, successes: 0 });
+  });
+});
