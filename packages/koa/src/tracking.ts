@@ -18,8 +18,30 @@ import { type RequestState, stateOf } from './state.js';
 export function track(ctx: Context, state: RequestState): void {
   if (state.tracking) return;
   state.tracking = true;
+  const previous = Object.getOwnPropertyDescriptor(ctx, 'router');
+  if (previous?.set !== undefined) {
+    // Another copy of this package (or another tool) follows ctx.router too: chain to it.
+    Object.defineProperty(ctx, 'router', chained(previous));
+    return;
+  }
   state.router = (ctx as unknown as { router?: unknown }).router;
   Object.defineProperty(ctx, 'router', ROUTER);
+}
+
+function chained(previous: PropertyDescriptor): PropertyDescriptor {
+  const get = previous.get;
+  const set = previous.set as (value: unknown) => void;
+  return {
+    configurable: true,
+    enumerable: true,
+    get(this: Context): unknown {
+      return get?.call(this);
+    },
+    set(this: Context, value: unknown) {
+      set.call(this, value);
+      instrumentLayers((this as unknown as { matched?: unknown }).matched);
+    },
+  };
 }
 
 const ROUTER: PropertyDescriptor = {
