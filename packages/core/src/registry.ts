@@ -406,6 +406,14 @@ export class BreakerRegistry {
   }
 
   /**
+   * The clock the registry and all its breakers use: the `clock` option, else the
+   * breakers' default `coarseClock`.
+   */
+  get clock(): Clock {
+    return this.#clock ?? coarseClock;
+  }
+
+  /**
    * Removes the breaker for `key`, reported to `onEvict` with reason `delete`. Options
    * set with `reconfigure(key, …)` are kept for when the key comes back.
    *
