@@ -23,7 +23,11 @@ beforeAll(() => {
   symlinkSync(pkg, join(app, 'node_modules/@breakwater/koa'), 'dir');
   symlinkSync(core, join(app, 'node_modules/@breakwater/core'), 'dir');
   symlinkSync(realpathSync(join(pkg, 'node_modules/koa3')), join(app, 'node_modules/koa'), 'dir');
-  symlinkSync(realpathSync(join(pkg, 'node_modules/@koa/router')), join(app, 'node_modules/@koa/router'), 'dir');
+  symlinkSync(
+    realpathSync(join(pkg, 'node_modules/@koa/router')),
+    join(app, 'node_modules/@koa/router'),
+    'dir',
+  );
 }, 180_000);
 
 afterAll(() => {
@@ -50,7 +54,12 @@ const server = app.listen(0, '127.0.0.1', async () => {
 });
 `;
 
-const expected = { key: 'GET /users/:id', status: 'function', name: 'circuitBreaker', keys: ['GET /users/:id'] };
+const expected = {
+  key: 'GET /users/:id',
+  status: 'function',
+  name: 'circuitBreaker',
+  keys: ['GET /users/:id'],
+};
 
 test('require() loads the CommonJS build', () => {
   const out = run([

@@ -280,6 +280,46 @@ describe.each(koaVersions)('%s: refused requests', (_name, Koa) => {
     expect(inRouter.registry.peek('GET /api/a/:id')?.state).toBe('open');
     expect(perRoute.registry.peek('GET /b/:id')?.state).toBe('open');
   });
+
+  it('refuses at the route a request falls through to, after the first route ran', async () => {
+    const app = createApp(Koa);
+    const breakers = circuitBreaker();
+    const runs: string[] = [];
+    const router = new Router();
+    router.get('/files/new', async (_ctx, next) => {
+      runs.push('new');
+      await next();
+    });
+    router.get('/files/:name', (ctx) => {
+      runs.push('name');
+      ctx.body = 'file';
+    });
+    app.use(breakers);
+    app.use(router.routes());
+    breakers.registry.get('GET /files/:name').forceOpen();
+    const res = await (await client(app)).get('/files/new').expect(503);
+    expect(res.body).toMatchObject({ route: 'GET /files/:name', reason: 'forced_open' });
+    expect(runs).toEqual(['new']);
+    expect(breakers.registry.peek('GET /files/new')?.snapshot().totals).toMatchObject({ ignored: 1 });
+  });
+
+  it('with two breakers on a request, the one that refuses answers and the other ignores the outcome', async () => {
+    const app = createApp(Koa);
+    const outer = circuitBreaker();
+    const inner = circuitBreaker();
+    const handler = jest.fn((ctx: { body: unknown }) => {
+      ctx.body = 'ok';
+    });
+    const router = new Router();
+    router.get('/x', handler);
+    app.use(outer);
+    app.use(inner);
+    app.use(router.routes());
+    inner.registry.get('GET /x').forceOpen();
+    await (await client(app)).get('/x').expect(503);
+    expect(handler).not.toHaveBeenCalled();
+    expect(outer.registry.peek('GET /x')?.snapshot().totals).toMatchObject({ ignored: 1, successes: 0 });
+  });
 });
 
 describe.each(koaVersions)('%s: half-open under load', (_name, Koa) => {
