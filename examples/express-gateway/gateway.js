@@ -87,8 +87,9 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
   const forward = (prefix) => async (req, res) => {
     // With Breakwater, req.breakwater.signal aborts when the request times out (or the
     // client goes away), so the upstream call stops too.
+    const guard = req.breakwater;
     const timeout = AbortSignal.timeout(UPSTREAM_TIMEOUT_MS);
-    const signal = req.breakwater === undefined ? timeout : AbortSignal.any([req.breakwater.signal, timeout]);
+    const signal = guard === undefined ? timeout : AbortSignal.any([guard.signal, timeout]);
     try {
       const upstream = await fetch(`${upstreamUrl}${prefix}/${encodeURIComponent(req.params.id)}`, {
         signal,
@@ -101,7 +102,9 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
       cache.set(req.path, body);
       res.json(body);
     } catch (error) {
-      // After a Breakwater timeout the degraded answer is already sent; writing is a no-op.
+      // Breakwater cut the request short (its timeout, or the client went away) and
+      // answers it itself: nothing to write.
+      if (guard?.signal.aborted) return;
       const timedOut =
         error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       res
