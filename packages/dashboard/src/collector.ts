@@ -185,8 +185,25 @@ export class Collector {
     this.#sorted = sorted;
   }
 
-  /** Adds a control action to the log. */
+  /**
+   * Adds a control action to the log. An action that changed the state was logged as a
+   * transition a moment ago: that entry is annotated instead of logged twice.
+   */
   logAction(entry: LogEntry): void {
+    const log = this.#log;
+    const latest = log.length < LOG_SIZE ? log.at(-1) : log[(this.#logStart + LOG_SIZE - 1) % LOG_SIZE];
+    if (
+      latest !== undefined &&
+      latest.key === entry.key &&
+      latest.from === entry.from &&
+      latest.to === entry.to &&
+      latest.reason === entry.reason &&
+      latest.action === undefined
+    ) {
+      if (entry.action !== undefined) latest.action = entry.action;
+      if (entry.actor !== undefined) latest.actor = entry.actor;
+      return;
+    }
     this.#push(entry);
     const group = this.#tracked.get(entry.key)?.group;
     if (group !== undefined && entry.from !== entry.to) group.last = entry;

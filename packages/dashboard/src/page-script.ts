@@ -16,7 +16,7 @@ export const PAGE_SCRIPT = String.raw`
   var base = location.pathname.replace(/\/+$/, '');
   var ORDER = ['open', 'forced_open', 'half_open', 'disabled', 'closed'];
   var LABEL = { open: 'Open', forced_open: 'Forced open', half_open: 'Half-open', disabled: 'Disabled', closed: 'Closed' };
-  var ICON = { open: '\u2715', forced_open: '\u26D4', half_open: '\u25D0', disabled: '\u25CB', closed: '\u25CF' };
+  var ICON = { open: '\u2715', forced_open: '\u25A0', half_open: '\u25D0', disabled: '\u25CB', closed: '\u25CF' };
   var ACTIONS = [
     { action: 'force_open', label: 'Force open' },
     { action: 'disable', label: 'Disable' },

@@ -50,7 +50,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .badge.s-forced_open { background: var(--forced_open); }
 .badge.s-half_open { background: var(--half_open); }
 .badge.s-disabled { background: var(--disabled); }
-.metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 8px 14px; margin-top: 10px; }
+.metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 8px 14px; margin-top: 10px; }
 .metric { min-width: 0; }
 .metric .label { display: block; color: var(--muted); font-size: 12px; }
 .metric .value { font-weight: 600; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }

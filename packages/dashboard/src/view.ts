@@ -235,6 +235,25 @@ export class ViewBuilder {
       const r = this.#row(t).retryAfterMs;
       if (r !== null && (nextHalfOpenMs === null || r < nextHalfOpenMs)) nextHalfOpenMs = r;
     }
+    // Transitions from before the dashboard followed the registry: the latest one shown.
+    let last = g.last === null ? null : this.#logRow(g.last);
+    if (last === null) {
+      read = 0;
+      for (const t of g.hot) {
+        if (read++ >= MAX_OPEN_READ) break;
+        const row = this.#row(t);
+        if (row.last !== null && (last === null || row.last.ageMs < last.ageMs)) {
+          last = {
+            ageMs: row.last.ageMs,
+            key: t.key,
+            group: g.name,
+            from: row.last.from,
+            to: row.last.to,
+            reason: row.last.reason,
+          };
+        }
+      }
+    }
     const keys = g.hot.length + g.cold.length;
     return {
       name: g.name,
@@ -248,7 +267,7 @@ export class ViewBuilder {
       p50: recent.p50 === null ? null : round2(recent.p50),
       p99: recent.p99 === null ? null : round2(recent.p99),
       nextHalfOpenMs,
-      last: g.last === null ? null : this.#logRow(g.last),
+      last,
     };
   }
 
