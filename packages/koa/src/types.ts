@@ -33,13 +33,34 @@ import type { Context, Middleware } from 'koa';
  */
 export type DegradedHandler = (ctx: Context, info: DegradedInfo) => unknown;
 
-/** Per-route options: breaker options merged over the middleware's, and a degraded handler. */
+/**
+ * Per-route options: breaker options merged over the middleware's, and a degraded handler.
+ *
+ * @example
+ * ```ts
+ * const search: RouteOptions = { timeoutMs: 500, slowCallDurationMs: 300, degraded: (ctx) => ctx.redirect('/search/lite') };
+ * app.use(circuitBreaker({ routes: { 'GET /search': search } }));
+ * ```
+ */
 export type RouteOptions = HttpRouteOptions<DegradedHandler>;
 
 /**
  * Options of {@link circuitBreaker}: every `CircuitBreaker` option (applied to each
  * key's breaker; `timeoutMs` is also the request timeout) plus the middleware's own.
  * Validated when `circuitBreaker()` is called; unknown names are errors.
+ *
+ * @example
+ * ```ts
+ * const options: CircuitBreakerMiddlewareOptions = {
+ *   key: 'route',
+ *   window: { kind: 'count', size: 20 },
+ *   failureRateThreshold: 0.5,
+ *   timeoutMs: 5_000,
+ *   isFailure: ({ status }) => status >= 500,
+ *   skip: (ctx) => ctx.path === '/healthz',
+ * };
+ * app.use(circuitBreaker(options));
+ * ```
  */
 export interface CircuitBreakerMiddlewareOptions extends HttpBreakerOptions {
   /**
@@ -65,13 +86,30 @@ export interface CircuitBreakerMiddlewareOptions extends HttpBreakerOptions {
   degradedTimeoutMs?: number | undefined;
 }
 
-/** The middleware {@link circuitBreaker} returns: a Koa middleware that exposes its registry. */
+/**
+ * The middleware {@link circuitBreaker} returns: a Koa middleware that exposes its registry.
+ *
+ * @example
+ * ```ts
+ * const breakers: CircuitBreakerMiddleware = circuitBreaker();
+ * app.use(breakers);
+ * breakers.registry.peek('GET /users/:id')?.snapshot();
+ * ```
+ */
 export type CircuitBreakerMiddleware = Middleware & {
   /** The registry holding this middleware's breakers: share it with `breakerStatus`. */
   readonly registry: BreakerRegistry;
 };
 
-/** Options of {@link breakerStatus}. */
+/**
+ * Options of {@link breakerStatus}.
+ *
+ * @example
+ * ```ts
+ * const options: BreakerStatusOptions = { registry: breakers.registry, authorize: (ctx) => ctx.state.user?.admin === true, limit: 100 };
+ * router.get('/breakers', breakerStatus(options));
+ * ```
+ */
 export interface BreakerStatusOptions {
   /** The registry to show, e.g. `circuitBreaker(...).registry`. */
   registry: BreakerRegistry;

@@ -6,7 +6,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { circuitBreaker } from '../src/index.js';
-import { client, createApp, gate, koaVersions, mount } from './helpers.js';
+import { client, createApp, gate, koaVersions, mount, until } from './helpers.js';
 
 const echoKey = (ctx: Context) => {
   ctx.body = { key: ctx.state.breakwater?.key ?? null, route: ctx.state.breakwater?.route ?? null };
@@ -233,7 +233,7 @@ describe.each(koaVersions)('%s: route keys', (_name, Koa) => {
       .get('/two-step')
       .set('x-skip', 'yes')
       .then((res) => res.status);
-    while (runs.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => runs.length > 0, 'the first request in the route');
     await http.get('/two-step').expect(200);
     hold.open();
     expect(await skipped).toBe(200);
