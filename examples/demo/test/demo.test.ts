@@ -42,54 +42,77 @@ function demo(args: string[], killAfterMs = 110_000): Promise<Run> {
   });
 }
 
+/** The timeline's rows, one per second: the time, then a 16-character state cell per route. */
+function rows(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => /^\s*\d+\.\ds {2}(closed|open|half_open)/.test(line));
+}
+const productsState = (row: string): string => row.slice(8, 24).trim();
+const stockState = (row: string): string => row.slice(24, 40).trim();
+
 /** Index of the first line after `from` that matches, or -1. */
 function lineAfter(lines: string[], pattern: RegExp, from: number): number {
   for (let i = from + 1; i < lines.length; i++) if (pattern.test(lines[i] ?? '')) return i;
   return -1;
 }
 
-describe('pnpm demo', () => {
-  let run: Run;
+const runs = new Map<string, Run>();
 
-  beforeAll(async () => {
-    run = await demo([]);
-  }, 120_000);
+beforeAll(async () => {
+  // One after the other: the stories run on real time, so they should not compete for the CPU.
+  runs.set('Express', await demo([]));
+  runs.set('Koa', await demo(['--koa']));
+}, 200_000);
+
+describe.each(['Express', 'Koa'])('pnpm demo with the %s gateway', (framework) => {
+  const run = (): Run => runs.get(framework) as Run;
 
   test('exits 0', () => {
-    if (run.code !== 0) throw new Error(`exit code ${run.code}\n${run.stdout}\n${run.stderr}`);
+    const { code, stdout, stderr } = run();
+    if (code !== 0) throw new Error(`exit code ${code}\n${stdout}\n${stderr}`);
+    expect(stdout).toMatch(new RegExp(`two copies of the same ${framework} gateway`));
   });
 
   test('the /stock breaker goes closed -> open -> half_open -> closed, in order', () => {
-    const lines = run.stdout.split('\n');
+    const { stdout } = run();
+    const lines = stdout.split('\n');
     const opened = lineAfter(lines, /\*\* GET \/stock\/:id: closed -> open\b/, -1);
     const probing = lineAfter(lines, /\*\* GET \/stock\/:id: open -> half_open\b/, opened);
     const closed = lineAfter(lines, /\*\* GET \/stock\/:id: half_open -> closed\b/, probing);
     expect(opened).toBeGreaterThan(-1);
     expect(probing).toBeGreaterThan(opened);
     expect(closed).toBeGreaterThan(probing);
-    // The table shows the states too, in the same order, and the ramp-up after closing.
-    const openRow = lineAfter(lines, /^\s*\d+\.\ds\s+closed\s+open\s/, -1);
-    const halfOpenRow = lineAfter(lines, /^\s*\d+\.\ds\s+closed\s+half_open\s/, openRow);
-    const rampRow = lineAfter(lines, /^\s*\d+\.\ds\s+closed\s+closed ramp \d+%/, halfOpenRow);
-    const closedRow = lineAfter(lines, /^\s*\d+\.\ds\s+closed\s+closed\s+\d/, rampRow);
-    expect([openRow, halfOpenRow, rampRow, closedRow].every((i) => i > -1)).toBe(true);
-    expect(run.stdout).toMatch(/GET \/stock\/:id went closed -> open -> .*half_open -> closed\./);
+    // The table (one row a second, so a short half-open spell may fall between rows) shows
+    // closed, then open, then the ramp-up after closing, then closed.
+    const stock = rows(stdout).map(stockState);
+    const openRow = stock.indexOf('open');
+    const rampRow = stock.findIndex((state, i) => i > openRow && /^closed ramp \d+%$/.test(state));
+    const closedRow = stock.indexOf('closed', rampRow);
+    expect(stock[0]).toBe('closed');
+    expect(openRow).toBeGreaterThan(0);
+    expect(rampRow).toBeGreaterThan(openRow);
+    expect(closedRow).toBeGreaterThan(rampRow);
+    expect(stock[stock.length - 1]).toBe('closed');
+    expect(stdout).toMatch(/GET \/stock\/:id went closed -> open -> .*half_open -> closed\./);
   });
 
-  test('the healthy route keeps its own breaker closed', () => {
-    expect(run.stdout).not.toMatch(/GET \/products\/:id: \w+ -> /);
-    expect(run.stdout).toMatch(/GET \/products\/:id stayed closed/);
+  test('the healthy route has a breaker of its own, closed at the end', () => {
+    // It stays closed all along unless the machine stalls for longer than the timeout
+    // (a loaded CI runner can): only its final state is certain.
+    const table = rows(run().stdout);
+    expect(table.length).toBeGreaterThan(10);
+    expect(productsState(table[table.length - 1] ?? '')).toBe('closed');
   });
 
   test('prints both gateways side by side, without colour when not on a terminal', () => {
-    expect(run.stdout).toMatch(/without Breakwater\s+\d+ errors, p50 \d+ ms, p99 \d+ ms/);
-    expect(run.stdout).toMatch(/with Breakwater\s+\d+ errors, p50 \d+ ms, p99 \d+ ms/);
-    expect(run.stdout.includes('\u001b[')).toBe(false);
+    const { stdout } = run();
+    expect(stdout).toMatch(/without Breakwater\s+\d+ errors, p50 \d+ ms, p99 \d+ ms/);
+    expect(stdout).toMatch(/with Breakwater\s+\d+ errors, p50 \d+ ms, p99 \d+ ms/);
+    expect(stdout.includes('\u001b[')).toBe(false);
   });
+});
 
-  test('an unknown option is refused at once', async () => {
-    const bad = await demo(['--colour'], 20_000);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/unknown option: --colour/);
-  });
+test('an unknown option is refused at once', async () => {
+  const bad = await demo(['--colour'], 20_000);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/unknown option: --colour/);
 });
