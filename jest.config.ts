@@ -20,7 +20,7 @@ const project = (name: string) => ({
 
 const config: Config = {
   rootDir: '.',
-  projects: ['core', 'express', 'koa', 'dashboard'].map((name) => ({ ...project(name), rootDir: `packages/${name}` })),
+  projects: ['core', 'express', 'koa', 'dashboard', 'redis'].map((name) => ({ ...project(name), rootDir: `packages/${name}` })),
 };
 
 export default config;
