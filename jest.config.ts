@@ -1,26 +1,30 @@
+import { join } from 'node:path';
 import type { Config } from 'jest';
 
-const shared = {
+/** Packages and examples with a `test/` folder: one Jest project each. */
+const PACKAGES = ['core', 'express', 'koa', 'dashboard', 'redis'];
+const EXAMPLES = ['demo'];
+
+const project = (dir: string, name: string): Config => ({
+  displayName: name,
+  rootDir: join(__dirname, dir),
   testEnvironment: 'node',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.test.json' }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: join(__dirname, 'tsconfig.test.json') }],
   },
   moduleNameMapper: {
-    '^@breakwater/([a-z-]+)$': '<rootDir>/../$1/src/index.ts',
+    // Tests run against the sources, without a build.
+    '^@breakwater/([a-z-]+)$': join(__dirname, 'packages/$1/src/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-} satisfies Config;
-
-const project = (name: string) => ({
-  ...shared,
-  displayName: name,
-  rootDir: `<rootDir>/packages/${name}`,
 });
 
 const config: Config = {
-  rootDir: '.',
-  projects: ['core', 'express', 'koa', 'dashboard', 'redis'].map((name) => ({ ...project(name), rootDir: `packages/${name}` })),
+  projects: [
+    ...PACKAGES.map((name) => project(`packages/${name}`, name)),
+    ...EXAMPLES.map((name) => project(`examples/${name}`, `example-${name}`)),
+  ],
 };
 
 export default config;
