@@ -5,24 +5,22 @@
  * transition adds its span event and counts in `circuit_breaker.transitions`; the
  * metric streams have the documented names, units and attribute sets.
  *
- * Run by `../otel.test.ts` under `node --test` (see ./harness.ts for why not Jest).
+ * Run by `../otel.test.ts` under `node --test` (see scripts/otel-harness.cjs for why
+ * not Jest).
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { BreakerRegistry, TelemetryNames } from '@breakwater/core';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Express } from 'express';
+import { byStart, installOtel } from '../../../../scripts/otel-harness.cjs';
 import { circuitBreaker } from '../../src/index.js';
-// Registers the SDK and the instrumentations; Express is required below, after it.
-import {
-  closeServers,
-  collectMetrics,
-  finishedSpans,
-  resetSpans,
-  serve,
-  serverSpans,
-  shutdown,
-} from './harness.js';
+
+// The SDK and the instrumentations first; Express is required below, after them.
+const { closeServers, collectMetrics, finishedSpans, resetSpans, serve, serverSpans, shutdown } = installOtel(
+  [new ExpressInstrumentation()],
+);
 
 const A = TelemetryNames.attributes;
 const M = TelemetryNames.metrics;
@@ -39,9 +37,6 @@ const trip = {
   failureRateThreshold: 0.5,
   openDurationMs: 60_000,
 };
-
-const byStart = (a: ReadableSpan, b: ReadableSpan) =>
-  a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1];
 
 after(shutdown);
 beforeEach(resetSpans);
