@@ -63,6 +63,8 @@ export interface Tracked {
   readonly group: Group;
   readonly unsubscribe: () => void;
   seen: number;
+  /** The key in lower case, computed at the first search. */
+  lower: string | null;
 }
 
 /** One row of the dashboard: breakers sharing a group name. */
@@ -244,7 +246,14 @@ export class Collector {
         event.durationMs,
       );
     };
-    const tracked: Tracked = { key, breaker, group, unsubscribe: breaker.onCall(onCall), seen: this.#gen };
+    const tracked: Tracked = {
+      key,
+      breaker,
+      group,
+      unsubscribe: breaker.onCall(onCall),
+      seen: this.#gen,
+      lower: null,
+    };
     this.#tracked.set(key, tracked);
     return tracked;
   }
@@ -310,6 +319,12 @@ export class Collector {
     log[this.#logStart] = entry;
     this.#logStart = (this.#logStart + 1) % LOG_SIZE;
   }
+}
+
+/** A tracked key in lower case, for searches. */
+export function lowerKey(t: Tracked): string {
+  t.lower ??= t.key.toLowerCase();
+  return t.lower;
 }
 
 function compareGroups(a: Group, b: Group): number {

@@ -5,7 +5,15 @@
  * @internal
  */
 import type { BreakerMode, BreakerState, TransitionReason } from '@breakwater/core';
-import { type Collector, type Group, type LogEntry, rankOf, STATE_ORDER, type Tracked } from './collector.js';
+import {
+  type Collector,
+  type Group,
+  type LogEntry,
+  lowerKey,
+  rankOf,
+  STATE_ORDER,
+  type Tracked,
+} from './collector.js';
 import { SLOT_MS, SLOTS, type Sparklines } from './series.js';
 
 /** What one viewer asks for, from the stream's query string. */
@@ -180,8 +188,8 @@ export class ViewBuilder {
 
   #groupMatches(g: Group, q: string): boolean {
     if (g.name.toLowerCase().includes(q)) return true;
-    for (const t of g.hot) if (t.key.toLowerCase().includes(q)) return true;
-    for (const t of g.cold) if (t.key.toLowerCase().includes(q)) return true;
+    for (const t of g.hot) if (lowerKey(t).includes(q)) return true;
+    for (const t of g.cold) if (lowerKey(t).includes(q)) return true;
     return false;
   }
 
@@ -215,7 +223,7 @@ export class ViewBuilder {
         keys.push(i < hot.length ? hot[i]! : g.cold[i - hot.length]!);
       }
     } else {
-      const all = [...hot, ...g.cold].filter((t) => t.key.toLowerCase().includes(filter));
+      const all = [...hot, ...g.cold].filter((t) => lowerKey(t).includes(filter));
       matched = all.length;
       const want = opened ? level.page : level.top;
       offset = opened ? Math.min(params.page * level.page, Math.max(0, matched - 1)) : 0;
