@@ -291,7 +291,7 @@ export class ViewBuilder {
       fr: perMille(s.failureRate),
       sr: perMille(s.slowCallRate),
       calls: s.window.calls,
-      retryAfterMs: s.retryAfterMs,
+      retryAfterMs: s.retryAfterMs === null ? null : Math.round(s.retryAfterMs),
       halfOpen: s.halfOpen,
       last:
         s.lastTransition === null
@@ -300,7 +300,7 @@ export class ViewBuilder {
               from: s.lastTransition.from,
               to: s.lastTransition.to,
               reason: s.lastTransition.reason,
-              ageMs: Math.max(0, clock.now() - s.lastTransition.at),
+              ageMs: Math.max(0, Math.round(clock.now() - s.lastTransition.at)),
             },
     };
     this.#rows.set(t, row);
@@ -318,7 +318,7 @@ export class ViewBuilder {
 
   #logRow(e: LogEntry): LogRow {
     const row: LogRow = {
-      ageMs: Math.max(0, this.#now - e.at),
+      ageMs: Math.max(0, Math.round(this.#now - e.at)),
       key: e.key,
       group: e.group,
       from: e.from,
