@@ -5,7 +5,10 @@
 // (ConsecutiveBreaker and SamplingBreaker) on the success path, the failure path
 // while closed and the rejection path while open; Breakwater's synchronous
 // `tryAcquire()` + `success()` pair; Breakwater's cost across window sizes; and the
-// memory and timers of 10,000 idle breakers.
+// memory and timers of 10,000 idle breakers; and the cost of OpenTelemetry: on (the
+// default) with no SDK registered vs `telemetry: false`, and, in a child process that
+// registers an SDK (a tracer provider whose sampler records nothing, an unsampled span
+// active around the calls, with and without a meter provider), vs off.
 //
 // Method: every contender is warmed up and calibrated to about `sampleMs` per
 // sample, then the contenders are interleaved over several rounds (a different
@@ -15,11 +18,11 @@
 //
 // Options: --quick (short run), --json [file] (also write the results as JSON,
 // default ./bench-results.json), --only=<groups> (comma-separated: success,
-// failure, open, permit, window, memory), --help. BREAKWATER_BENCH_MODULE=<path to an ESM
+// failure, open, permit, window, telemetry, memory), --help. BREAKWATER_BENCH_MODULE=<path to an ESM
 // build's index.js> measures another build instead of packages/core/dist.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,7 +34,7 @@ const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   console.log(
     'usage: node --expose-gc packages/core/bench/bench.mjs [--quick] [--json [file]] ' +
-      '[--only=success,failure,open,permit,window,memory]',
+      '[--only=success,failure,open,permit,window,telemetry,memory]',
   );
   process.exit(0);
 }
@@ -45,6 +48,8 @@ if (typeof globalThis.gc !== 'function') {
 }
 
 const QUICK = args.includes('--quick');
+/** Internal: the child process that measures telemetry with an SDK registered. */
+const SDK_CHILD = args.includes('--telemetry-sdk-child');
 const ONLY = parseOnly(args);
 const jsonPath = parseJsonPath(args);
 const CONFIG = QUICK
@@ -174,6 +179,28 @@ function contenders(bw) {
     }
   }
 
+  // OpenTelemetry, on by default: with no SDK registered it must cost nothing measurable.
+  if (bw) {
+    const { CircuitBreaker } = bw;
+    const closed = (ctx) => (ctx.b.state === 'closed' ? null : `state is ${ctx.b.state}, expected closed`);
+    for (const [id, label, telemetry] of [
+      ['telemetry-off', 'telemetry: false', false],
+      ['telemetry-on', 'telemetry on, no SDK', undefined],
+    ]) {
+      const make = () => ({ ok, b: new CircuitBreaker({ name: 'bench', ...BW_DEFAULTS, telemetry }) });
+      add('telemetry', id, `execute, ${label}`, 'await ctx.b.execute(ctx.ok);', make, closed);
+      add(
+        'telemetry',
+        `permit-${id}`,
+        `tryAcquire() + success(), ${label}`,
+        'const p = ctx.b.tryAcquire();\np.success();',
+        make,
+        closed,
+        true,
+      );
+    }
+  }
+
   // opossum, with its defaults (a 10 s per-call timeout timer included).
   const opossumClosed = (ctx) => (ctx.b.closed ? null : 'opossum breaker left closed state');
   add(
@@ -271,6 +298,98 @@ function contenders(bw) {
     );
   }
   return list;
+}
+
+/**
+ * The telemetry contenders of the SDK child process: the process registers a tracer
+ * provider that samples nothing (AlwaysOffSampler), the AsyncLocalStorage context
+ * manager and a meter provider, and runs every sample inside an unsampled span, as a
+ * request of an unsampled trace would.
+ */
+function sdkContenders(bw, noopMeterProvider) {
+  const list = [];
+  const { CircuitBreaker } = bw;
+  const closed = (ctx) => (ctx.b.state === 'closed' ? null : `state is ${ctx.b.state}, expected closed`);
+  for (const [id, label, telemetry] of [
+    ['sdk-off', 'telemetry: false', false],
+    ['sdk-traces', 'telemetry on, unsampled span, no meter provider', { meterProvider: noopMeterProvider }],
+    ['sdk-all', 'telemetry on, unsampled span, metrics SDK', undefined],
+  ]) {
+    const make = () => ({ ok, b: new CircuitBreaker({ name: 'bench', ...BW_DEFAULTS, telemetry }) });
+    for (const [kind, body, sync] of [
+      ['execute', 'await ctx.b.execute(ctx.ok);', false],
+      ['tryAcquire() + success()', 'const p = ctx.b.tryAcquire();\np.success();', true],
+    ]) {
+      list.push({
+        group: 'telemetry-sdk',
+        id: sync ? `permit-${id}` : id,
+        label: `${kind}, ${label}`,
+        body,
+        make,
+        check: closed,
+        sync,
+        fn: loop(body, sync),
+      });
+    }
+  }
+  return list;
+}
+
+/** Runs the SDK contenders in a child process (globals registered there only); their results. */
+function measureWithSdk() {
+  const out = resolve(os.tmpdir(), `breakwater-bench-sdk-${process.pid}.json`);
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      fileURLToPath(import.meta.url),
+      '--telemetry-sdk-child',
+      `--json=${out}`,
+      ...(QUICK ? ['--quick'] : []),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: process.env },
+  );
+  if (run.status !== 0) {
+    skipped.push(`telemetry with an SDK: the child process exited with ${run.status}`);
+    return [];
+  }
+  try {
+    return JSON.parse(readFileSync(out, 'utf8')).timings.map((t) => ({
+      ...t,
+      group: 'telemetry-sdk',
+      median: t.medianNs,
+      min: t.minNs,
+      max: t.maxNs,
+      samples: t.samplesNs,
+      n: t.iterationsPerSample,
+    }));
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
+async function sdkChild(bw) {
+  const { context, createNoopMeter, metrics, ROOT_CONTEXT, trace } = await import('@opentelemetry/api');
+  const { AlwaysOffSampler } = await import('@opentelemetry/sdk-trace-base');
+  const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
+  const { MeterProvider, PeriodicExportingMetricReader, InMemoryMetricExporter, AggregationTemporality } =
+    await import('@opentelemetry/sdk-metrics');
+  const tracerProvider = new NodeTracerProvider({ sampler: new AlwaysOffSampler() });
+  tracerProvider.register();
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 3_600_000,
+  });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  metrics.setGlobalMeterProvider(meterProvider);
+  const span = trace.getTracer('bench').startSpan('unsampled request');
+  if (span.isRecording()) throw new Error('the bench span should not be recording');
+  const results = await context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
+    runTimings(sdkContenders(bw, { getMeter: () => createNoopMeter() })),
+  );
+  await meterProvider.shutdown();
+  await tracerProvider.shutdown();
+  return results;
 }
 
 const BW_DEFAULTS = {
@@ -473,6 +592,8 @@ const GROUPS = {
   open: 'Rejection path while open: the breaker rejects, the rejection is caught',
   permit: 'Permit pair, synchronous (no await) vs a bare await',
   window: 'Window size, success path (count window; cost should be flat)',
+  telemetry: 'OpenTelemetry on (the default) with no SDK registered, vs off',
+  'telemetry-sdk': 'OpenTelemetry with an SDK registered, in a separate process, vs off in that process',
 };
 
 const FOOTNOTES = {
@@ -488,6 +609,11 @@ const FOOTNOTES = {
   open: [
     'x bare: against a bare await of a function that throws (Node tracks a promise rejected before anyone',
     'awaits it: about 1.5 us, which is most of the bare figure).',
+  ],
+  telemetry: ['x off: against the same call with telemetry: false. Target: no measurable difference.'],
+  'telemetry-sdk': [
+    'NodeTracerProvider with AlwaysOffSampler (nothing recorded), AsyncLocalStorage context manager, an',
+    'unsampled span active; "metrics SDK": a MeterProvider with a reader, so every call is counted and timed.',
   ],
 };
 
@@ -514,6 +640,7 @@ function table(headers, rows, align) {
 }
 
 function groupTable(results, group, bare, bwRow) {
+  if (group === 'telemetry' || group === 'telemetry-sdk') return telemetryTable(results, group, bare);
   const windowGroup = group === 'window';
   const rows = results.filter((c) => c.group === group);
   if (group === 'permit' || group === 'window') rows.unshift({ ...bare, label: 'bare await fn()' });
@@ -529,6 +656,29 @@ function groupTable(results, group, bare, bwRow) {
   return table(
     ['contender', 'ns/call', 'min', 'spread', 'x bare', windowGroup ? 'x window 10' : 'Breakwater / this'],
     data,
+    ['l', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+/** Each row against its own `telemetry: false` row (same call, same process). */
+function telemetryTable(results, group, bare) {
+  const rows = results.filter((c) => c.group === group);
+  const offOf = (c) =>
+    rows.find(
+      (r) =>
+        r.id ===
+        (c.id.startsWith('permit-') ? 'permit-' : '') + (group === 'telemetry' ? 'telemetry-off' : 'sdk-off'),
+    );
+  return table(
+    ['contender', 'ns/call', 'min', 'spread', group === 'telemetry' ? 'x bare' : '', 'x off'],
+    rows.map((c) => [
+      c.label,
+      fmtNs(c.median),
+      fmtNs(c.min),
+      `${(((c.max - c.min) / c.median) * 100).toFixed(0)}%`,
+      group === 'telemetry' && bare ? fmtRatio(c.median / bare.median) : '',
+      offOf(c) ? fmtRatio(c.median / offOf(c).median) : '-',
+    ]),
     ['l', 'r', 'r', 'r', 'r', 'r'],
   );
 }
@@ -566,6 +716,12 @@ function targets(results, memory) {
     ratio(find('window', 'window-10000'), find('window', 'window-10')),
     1.15,
     '<= 1.15x (flat)',
+  );
+  add(
+    'execute, telemetry on (no SDK) / off',
+    ratio(find('telemetry', 'telemetry-on'), find('telemetry', 'telemetry-off')),
+    1.05,
+    '<= 1.05x (noise)',
   );
   const bwMem = memory.find((m) => m.id === 'breakwater');
   out.push({
@@ -608,7 +764,7 @@ function parseOnly(argv) {
   const arg = argv.find((a) => a.startsWith('--only='));
   if (!arg) return null;
   const groups = new Set(arg.slice('--only='.length).split(','));
-  const known = ['success', 'failure', 'open', 'permit', 'window', 'memory'];
+  const known = ['success', 'failure', 'open', 'permit', 'window', 'telemetry', 'memory'];
   for (const g of groups) {
     if (!known.includes(g)) {
       console.error(`--only: unknown group ${g}; known: ${known.join(', ')}`);
@@ -679,6 +835,12 @@ async function main() {
   const started = performance.now();
   const info = machine();
   const { mod: bw, error: bwError } = await loadBreakwater();
+  if (SDK_CHILD) {
+    if (!bw) throw new Error(`Breakwater not built: ${bwError}`);
+    const results = await sdkChild(bw);
+    writeFileSync(jsonPath, `${JSON.stringify({ timings: results.map(timingJson) })}\n`);
+    return;
+  }
   console.log(
     `Breakwater bench${QUICK ? ' (--quick)' : ''}: node ${info.node} (V8 ${info.v8}), ${info.platform}, ` +
       `${info.cpus} x ${info.cpu}, load ${info.loadavg.join(' ')}`,
@@ -703,6 +865,10 @@ async function main() {
   // The bare baselines are always measured: every ratio needs them.
   const wanted = contenders(bw).filter((c) => !ONLY || ONLY.has(c.group) || c.id === 'bare');
   const results = await runTimings(wanted);
+  if (bw && (!ONLY || ONLY.has('telemetry'))) {
+    console.error('timing telemetry with an SDK (child process)...');
+    results.push(...measureWithSdk());
+  }
 
   console.log();
   const bareOf = {
@@ -711,6 +877,8 @@ async function main() {
     open: 'failure',
     permit: 'success',
     window: 'success',
+    telemetry: 'success',
+    'telemetry-sdk': 'success',
   };
   for (const [group, title] of Object.entries(GROUPS)) {
     if (!results.some((c) => c.group === group && c.id !== 'bare')) continue;
@@ -751,18 +919,7 @@ async function main() {
       machine: info,
       config: { ...CONFIG, quick: QUICK },
       breakwater: bw ? 'measured' : `not measured: ${bwError}`,
-      timings: results.map(({ group, id, label, body, n, samples, median: med, min, max, problems: p }) => ({
-        group,
-        id,
-        label,
-        body,
-        iterationsPerSample: n,
-        samplesNs: samples,
-        medianNs: med,
-        minNs: min,
-        maxNs: max,
-        problems: p,
-      })),
+      timings: results.map(timingJson),
       memory,
       notes,
       targets: goals.map(({ what, value, limit, shown, pass }) => ({
@@ -778,6 +935,21 @@ async function main() {
   }
 
   for (const b of opossums) b.shutdown();
+}
+
+function timingJson({ group, id, label, body, n, samples, median: med, min, max, problems: p }) {
+  return {
+    group,
+    id,
+    label,
+    body,
+    iterationsPerSample: n,
+    samplesNs: samples,
+    medianNs: med,
+    minNs: min,
+    maxNs: max,
+    problems: p,
+  };
 }
 
 const skipped = [];

@@ -133,7 +133,7 @@ export class CircuitBreaker {
     this.window = this.newWindow();
     if (options.initialState !== undefined) this.restore(options.initialState);
     const telemetry = normalizeTelemetry(options.telemetry);
-    if (telemetry !== null) this.ttap = standaloneTap(this, telemetry);
+    if (telemetry !== null) this.ttap = standaloneTap(telemetry);
   }
 
   // ---------------------------------------------------------------- reading
@@ -310,7 +310,7 @@ export class CircuitBreaker {
         return PASS;
     }
     this.totals.rejected++;
-    if (this.ttap !== null) this.ttap.call(REJECTED, 0, this.s, undefined, now);
+    if (this.ttap !== null) this.ttap.call(REJECTED, 0, this.s, undefined, now, this);
     if (this.callListeners !== null && this.callListeners.size > 0) {
       this.emitCall({
         name: this.name,
@@ -533,7 +533,8 @@ export class CircuitBreaker {
       else if (this.s === HALF_OPEN) this.recordProbe(failed, slow, now);
     }
     // The state that admitted the call: a lease id (> 0) is a half-open probe's.
-    if (this.ttap !== null) this.ttap.call(kind, durationMs, token > 0 ? HALF_OPEN : CLOSED, error, now);
+    if (this.ttap !== null)
+      this.ttap.call(kind, durationMs, token > 0 ? HALF_OPEN : CLOSED, error, now, this);
     if (this.callListeners !== null && this.callListeners.size > 0) {
       const event: CallEvent = {
         name: this.name,
@@ -713,7 +714,7 @@ export class CircuitBreaker {
     const fromName = STATE_NAMES[from]!;
     const toName = STATE_NAMES[to]!;
     this.lastTransition = { from: fromName, to: toName, reason, at };
-    if (this.ttap !== null) this.ttap.transition(from, to, reason, at);
+    if (this.ttap !== null) this.ttap.transition(from, to, reason, at, this);
     if (this.stateListeners !== null && this.stateListeners.size > 0) {
       this.stateListeners.emit(
         { name: this.name, key: this.key, from: fromName, to: toName, reason, at },

@@ -29,7 +29,7 @@ import { FAILED, OUTCOMES, REJECTED, STATE_NAMES } from '../codes.js';
 import type { BreakerState, TransitionReason } from '../types.js';
 import { WarnOnce } from '../warn-once.js';
 import { CALL_DURATION_BUCKETS, TelemetryNames, TelemetryUnits } from './names.js';
-import type { NormalizedTelemetry } from './options.js';
+import { DEFAULT_TELEMETRY, type NormalizedTelemetry } from './options.js';
 import { SCOPE_NAME, SCOPE_VERSION } from './scope.js';
 import { hasContextManager } from './spans.js';
 
@@ -54,10 +54,28 @@ export const TELEMETRY_WARNING = 'BREAKWATER_TELEMETRY_ERROR';
  * @internal
  */
 export interface TelemetryTap {
-  /** A reported call (`kind` SUCCESS, FAILED, IGNORED, TIMED_OUT) or a rejection (REJECTED); `state` admitted or rejected it. */
-  call(kind: number, durationMs: number, state: number, error: unknown, now: number): void;
+  /**
+   * A reported call (`kind` SUCCESS, FAILED, IGNORED, TIMED_OUT) or a rejection
+   * (REJECTED); `state` admitted or rejected it; `breaker` is the caller.
+   */
+  call(
+    kind: number,
+    durationMs: number,
+    state: number,
+    error: unknown,
+    now: number,
+    breaker: TappedBreaker,
+  ): void;
   /** A transition, at its (due) time. */
-  transition(from: number, to: number, reason: TransitionReason, at: number): void;
+  transition(from: number, to: number, reason: TransitionReason, at: number, breaker: TappedBreaker): void;
+}
+
+/** What a breaker offers its tap. */
+export interface TappedBreaker {
+  readonly key: string;
+  readonly name: string;
+  readonly state: BreakerState;
+  telemetryTap(tap: TelemetryTap | null): void;
 }
 
 /** Something whose breakers are counted by `circuit_breaker.count`; the protocol shared by copies of the package. */
@@ -314,6 +332,10 @@ export class BreakerTap implements TelemetryTap {
   }
 }
 
+function seriesId(name: string, bucket: string | undefined): string {
+  return bucket === undefined ? name : `${name}\u0000${bucket}`;
+}
+
 /** Visits every breaker a hub counts, with its tap and state. */
 export type TapVisitor = (visit: (tap: BreakerTap, state: BreakerState) => void) => void;
 
@@ -327,13 +349,15 @@ export type TapVisitor = (visit: (tap: BreakerTap, state: BreakerState) => void)
 export class TelemetryHub implements CountSource {
   readonly #cfg: NormalizedTelemetry;
   readonly #visit: TapVisitor;
-  readonly #warn = new WarnOnce();
+  #warn: WarnOnce | null = null;
   #provider: MeterProvider | undefined = undefined;
   #instruments: Instruments | null = null;
   #tracing = false;
   #nextCheck = Number.NEGATIVE_INFINITY;
   #budget = 0;
   #ref: WeakRef<CountSource> | null = null;
+  /** The first series; the map holds every series once there are two (most hubs have one). */
+  #first: Series | null = null;
   #series: Map<string, Series> | null = null;
   #names: Set<string> | null = null;
   #buckets: Set<string> | null = null;
@@ -355,10 +379,16 @@ export class TelemetryHub implements CountSource {
    * @param name - the name it has on metrics and spans.
    */
   tap(key: string, name: string): BreakerTap {
-    const metricName = this.#admitName(name);
     const bucket = this.#bucketOf(key);
-    const id = bucket === undefined ? metricName : `${metricName}\u0000${bucket}`;
-    if (this.#series === null) this.#series = new Map();
+    const first = this.#first;
+    if (first === null) {
+      this.#first = new Series(seriesId(name, bucket), name, bucket);
+      return new BreakerTap(this, this.#first, key);
+    }
+    if (first.name === name && first.bucket === bucket) return new BreakerTap(this, first, key);
+    const metricName = this.#admitName(name);
+    const id = seriesId(metricName, bucket);
+    if (this.#series === null) this.#series = new Map([[first.id, first]]);
     let series = this.#series.get(id);
     if (series === undefined) {
       series = new Series(id, metricName, bucket);
@@ -409,10 +439,11 @@ export class TelemetryHub implements CountSource {
 
   /** For `circuit_breaker.count`: every series this hub has made, with its breakers per state (zeros included). */
   observeCount(emit: (id: string, attributes: Attributes, value: number) => void): void {
-    const seriesMap = this.#series;
-    if (seriesMap === null) return;
+    const first = this.#first;
+    if (first === null) return;
     const counts = new Map<Series, number[]>();
-    for (const series of seriesMap.values()) counts.set(series, new Array<number>(STATES).fill(0));
+    for (const series of this.#series?.values() ?? [first])
+      counts.set(series, new Array<number>(STATES).fill(0));
     this.#visit((tap, state) => {
       const c = counts.get(tap.series);
       const i = STATE_NAMES.indexOf(state);
@@ -429,6 +460,7 @@ export class TelemetryHub implements CountSource {
   }
 
   warn(message: string, error: unknown): void {
+    if (this.#warn === null) this.#warn = new WarnOnce();
     this.#warn.warn(TELEMETRY_WARNING, message, error);
   }
 
@@ -453,7 +485,7 @@ export class TelemetryHub implements CountSource {
   }
 
   #admitName(name: string): string {
-    if (this.#names === null) this.#names = new Set();
+    if (this.#names === null) this.#names = new Set([(this.#first as Series).name]);
     if (this.#names.has(name)) return name;
     if (this.#names.size >= MAX_NAMES) return TelemetryNames.overflow;
     this.#names.add(name);
@@ -483,19 +515,53 @@ export class TelemetryHub implements CountSource {
 }
 
 /**
- * The tap of a breaker outside any registry: a hub of its own, which counts that one
- * breaker.
+ * The tap of a breaker outside any registry, until its first call or transition: then
+ * it gives the breaker a hub of its own (which counts that one breaker) and steps
+ * aside. Stateless, so breakers with the default options share one: an idle breaker
+ * pays nothing for telemetry.
  *
  * @internal
  */
-export function standaloneTap(
-  breaker: { readonly key: string; readonly name: string; readonly state: BreakerState },
-  config: NormalizedTelemetry,
-): BreakerTap {
-  let tap: BreakerTap | null = null;
-  const hub = new TelemetryHub(config, (visit) => {
-    if (tap !== null) visit(tap, breaker.state);
-  });
-  tap = hub.tap(breaker.key, breaker.name);
-  return tap;
+class PendingTap implements TelemetryTap {
+  readonly #config: NormalizedTelemetry;
+
+  constructor(config: NormalizedTelemetry) {
+    this.#config = config;
+  }
+
+  call(
+    kind: number,
+    durationMs: number,
+    state: number,
+    error: unknown,
+    now: number,
+    breaker: TappedBreaker,
+  ): void {
+    this.#start(breaker).call(kind, durationMs, state, error, now);
+  }
+
+  transition(from: number, to: number, reason: TransitionReason, at: number, breaker: TappedBreaker): void {
+    this.#start(breaker).transition(from, to, reason, at);
+  }
+
+  #start(breaker: TappedBreaker): BreakerTap {
+    let tap: BreakerTap | null = null;
+    const hub = new TelemetryHub(this.#config, (visit) => {
+      if (tap !== null) visit(tap, breaker.state);
+    });
+    tap = hub.tap(breaker.key, breaker.name);
+    breaker.telemetryTap(tap);
+    return tap;
+  }
+}
+
+const PENDING_DEFAULT = new PendingTap(DEFAULT_TELEMETRY);
+
+/**
+ * The telemetry tap of a breaker outside any registry.
+ *
+ * @internal
+ */
+export function standaloneTap(config: NormalizedTelemetry): TelemetryTap {
+  return config === DEFAULT_TELEMETRY ? PENDING_DEFAULT : new PendingTap(config);
 }
