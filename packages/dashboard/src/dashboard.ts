@@ -11,6 +11,7 @@ import type {
   DashboardAccess,
   DashboardAction,
   DashboardActionEvent,
+  DashboardControls,
   DashboardHandler,
   DashboardOptions,
 } from './types.js';
@@ -474,11 +475,31 @@ export function createDashboard(options: DashboardOptions<IncomingMessage>): Das
     }
     void dashboard.serve(req, req, res, route, (req as { body?: unknown }).body);
   };
+  return withDashboard(handler, dashboard);
+}
+
+/**
+ * Gives a handler (a Node handler, an Express or Koa middleware) the dashboard's
+ * `onAction`, `close()` and `connections`. For adapters.
+ *
+ * @param handler - the function to return to users.
+ * @param dashboard - the dashboard it serves.
+ * @returns `handler` itself, with the three properties.
+ *
+ * @example
+ * ```ts
+ * return withDashboard(async function breakerDashboard(ctx, next) { … }, dashboard);
+ * ```
+ */
+export function withDashboard<H extends object, Ctx>(
+  handler: H,
+  dashboard: BreakerDashboard<Ctx>,
+): H & DashboardControls {
   return Object.defineProperties(handler, {
     onAction: { value: (listener: (event: DashboardActionEvent) => void) => dashboard.onAction(listener) },
     close: { value: () => dashboard.close() },
     connections: { get: () => dashboard.connections },
-  }) as DashboardHandler;
+  }) as H & DashboardControls;
 }
 
 function problem(

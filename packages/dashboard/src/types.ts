@@ -139,6 +139,26 @@ export interface DashboardOptions<Ctx> {
 }
 
 /**
+ * What every dashboard handler carries besides being a handler: `createDashboard()`'s
+ * Node handler and the adapters' `breakerDashboard()` middleware.
+ *
+ * @example
+ * ```ts
+ * const off = dashboard.onAction((e) => audit.warn(e, 'breaker control'));
+ * process.on('SIGTERM', () => dashboard.close());
+ * metrics.gauge('dashboard_streams', () => dashboard.connections);
+ * ```
+ */
+export interface DashboardControls {
+  /** Subscribes to applied control actions; returns a function that unsubscribes. */
+  onAction(listener: (event: DashboardActionEvent) => void): () => void;
+  /** Ends every stream, stops the dashboard's timer and unsubscribes it from the registry. */
+  close(): void;
+  /** How many streams are open. */
+  readonly connections: number;
+}
+
+/**
  * The plain Node handler {@link createDashboard} returns: `(req, res, next?)`, usable
  * as `http.createServer(handler)`, as Connect/Express middleware, or from any framework
  * that exposes Node's request and response.
@@ -150,16 +170,9 @@ export interface DashboardOptions<Ctx> {
  * process.on('SIGTERM', () => dashboard.close());
  * ```
  */
-export interface DashboardHandler {
-  (
-    req: import('node:http').IncomingMessage,
-    res: import('node:http').ServerResponse,
-    next?: (error?: unknown) => void,
-  ): void;
-  /** Subscribes to applied control actions; returns a function that unsubscribes. */
-  onAction(listener: (event: DashboardActionEvent) => void): () => void;
-  /** Ends every stream, stops the dashboard's timer and unsubscribes it from the registry. */
-  close(): void;
-  /** How many streams are open. */
-  readonly connections: number;
-}
+export type DashboardHandler = ((
+  req: import('node:http').IncomingMessage,
+  res: import('node:http').ServerResponse,
+  next?: (error?: unknown) => void,
+) => void) &
+  DashboardControls;

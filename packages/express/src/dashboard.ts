@@ -1,4 +1,9 @@
-import { BreakerDashboard, type DashboardActionEvent, type DashboardOptions } from '@breakwater/dashboard';
+import {
+  BreakerDashboard,
+  type DashboardControls,
+  type DashboardOptions,
+  withDashboard,
+} from '@breakwater/dashboard';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
@@ -25,14 +30,7 @@ export type BreakerDashboardOptions = DashboardOptions<Request>;
  * dashboard.onAction((e) => audit.warn(e, 'breaker control'));
  * ```
  */
-export type BreakerDashboardMiddleware = RequestHandler & {
-  /** Subscribes to applied control actions; returns a function that unsubscribes. */
-  onAction(listener: (event: DashboardActionEvent) => void): () => void;
-  /** Ends the streams, stops the dashboard's timer and unsubscribes it from the registry. */
-  close(): void;
-  /** How many event streams are open. */
-  readonly connections: number;
-};
+export type BreakerDashboardMiddleware = RequestHandler & DashboardControls;
 
 /**
  * A live breaker dashboard with incident controls, for Express 4 and 5: a
@@ -67,9 +65,5 @@ export function breakerDashboard(options: BreakerDashboardOptions): BreakerDashb
     }
     void dashboard.serve(req, req, res, route, req.body);
   };
-  return Object.defineProperties(middleware, {
-    onAction: { value: (listener: (event: DashboardActionEvent) => void) => dashboard.onAction(listener) },
-    close: { value: () => dashboard.close() },
-    connections: { get: () => dashboard.connections },
-  }) as BreakerDashboardMiddleware;
+  return withDashboard(middleware, dashboard);
 }

@@ -1,4 +1,9 @@
-import { BreakerDashboard, type DashboardActionEvent, type DashboardOptions } from '@breakwater/dashboard';
+import {
+  BreakerDashboard,
+  type DashboardControls,
+  type DashboardOptions,
+  withDashboard,
+} from '@breakwater/dashboard';
 import type { Context, Middleware } from 'koa';
 
 /**
@@ -26,14 +31,7 @@ export type BreakerDashboardOptions = DashboardOptions<Context>;
  * dashboard.onAction((e) => audit.warn(e, 'breaker control'));
  * ```
  */
-export type BreakerDashboardMiddleware = Middleware & {
-  /** Subscribes to applied control actions; returns a function that unsubscribes. */
-  onAction(listener: (event: DashboardActionEvent) => void): () => void;
-  /** Ends the streams, stops the dashboard's timer and unsubscribes it from the registry. */
-  close(): void;
-  /** How many event streams are open. */
-  readonly connections: number;
-};
+export type BreakerDashboardMiddleware = Middleware & DashboardControls;
 
 /**
  * A live breaker dashboard with incident controls, for Koa 2 and 3: a self-contained
@@ -76,9 +74,5 @@ export function breakerDashboard(options: BreakerDashboardOptions): BreakerDashb
     ctx.respond = false;
     await dashboard.serve(ctx, ctx.req, ctx.res, route, (ctx.request as { body?: unknown }).body);
   };
-  return Object.defineProperties(middleware, {
-    onAction: { value: (listener: (event: DashboardActionEvent) => void) => dashboard.onAction(listener) },
-    close: { value: () => dashboard.close() },
-    connections: { get: () => dashboard.connections },
-  }) as BreakerDashboardMiddleware;
+  return withDashboard(middleware, dashboard);
 }
