@@ -124,7 +124,9 @@ class IoRedisAdapter implements RedisAdapter {
   constructor(private readonly client: IoRedisLike) {}
 
   ready(): boolean {
-    return this.client.status === undefined || this.client.status === 'ready';
+    // 'wait': a lazyConnect client that connects on its first command.
+    const status = this.client.status;
+    return status === undefined || status === 'ready' || status === 'wait';
   }
 
   describe(): string {

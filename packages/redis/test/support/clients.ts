@@ -49,7 +49,16 @@ export async function connectCluster(kind: ClientKind, port: number): Promise<Te
   if (kind === 'ioredis') {
     const client = new Cluster([{ host: '127.0.0.1', port }], { clusterRetryStrategy: () => 50 });
     client.on('error', () => {});
-    await new Promise<void>((resolve) => client.once('ready', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.disconnect();
+        reject(new Error(`ioredis Cluster not ready after 5 s (status ${client.status})`));
+      }, 5_000);
+      client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     return {
       client,
       command: (name, ...args) => client.call(name, ...args),

@@ -152,6 +152,7 @@ export class RedisServer {
     if (this.options.cluster) {
       rmSync(join(this.dir, 'nodes.conf'), { force: true });
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(this.dir, 'nodes.conf'));
+      args.push('--cluster-announce-ip', '127.0.0.1'); // else CLUSTER SLOTS names no host
     }
     const child = spawn(BIN!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.resume();
