@@ -100,6 +100,9 @@ export class Collector {
   readonly #log: LogEntry[] = [];
   #logStart = 0;
   #gen = 0;
+  #scannedAt = Number.NEGATIVE_INFINITY;
+  /** A state changed since the last scan. */
+  #dirty = false;
   #sorted: Group[] = [];
   readonly #unsubscribe: Array<() => void>;
 
@@ -128,6 +131,11 @@ export class Collector {
     return this.#groups.size;
   }
 
+  /** Whether the last scan is older than `maxAgeMs` or a state changed since. */
+  stale(maxAgeMs: number): boolean {
+    return this.#dirty || this.now() - this.#scannedAt >= maxAgeMs;
+  }
+
   /** Groups, most urgent first, as of the last scan. */
   get groups(): readonly Group[] {
     return this.#sorted;
@@ -152,6 +160,8 @@ export class Collector {
   scan(): void {
     const gen = ++this.#gen;
     const now = this.now();
+    this.#scannedAt = now;
+    this.#dirty = false;
     for (const group of this.#groups.values()) {
       group.hot.length = 0;
       group.cold.length = 0;
@@ -302,6 +312,7 @@ export class Collector {
     };
     this.#push(entry);
     if (tracked !== undefined) tracked.group.last = entry;
+    this.#dirty = true;
     this.#o.onTransition();
   }
 

@@ -96,7 +96,9 @@ export class StreamHub {
     res.writeHead(200, headers);
     // A client that reconnects waits 2 s; the first comment flushes the headers through proxies.
     res.write(': breakwater dashboard\nretry: 2000\n\n');
-    this.#o.collector.scan();
+    // A burst of (re)connections shares one scan per interval.
+    const collector = this.#o.collector;
+    if (collector.stale(this.#o.intervalMs)) collector.scan();
     this.#send(stream, new ViewBuilder(this.#o.collector, this.#o.maxMessageBytes).build(params));
     return true;
   }
