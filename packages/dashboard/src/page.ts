@@ -66,7 +66,7 @@ export function scriptJson(value: unknown): string {
 
 /** The page's HTML for a registry name, a nonce and the script's configuration. */
 export function renderPage(registryName: string, nonce: string, config: PageConfig): string {
-  const name = escapeHtml(registryName);
+  const name = escapeHtml(registryName.slice(0, 256));
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -27,6 +27,8 @@ export interface ViewParams {
 }
 
 export const MAX_QUERY_LENGTH = 200;
+/** The longest registry name sent. */
+const MAX_NAME_LENGTH = 256;
 const MAX_PAGE = 100_000;
 
 /** How much a message carries, from the most to the least. */
@@ -116,9 +118,17 @@ export function paramsKey(p: ViewParams): string {
   return `${p.page}\u0000${p.open}\u0000${p.q}`;
 }
 
+/** What every level of one message shares. */
+interface Summary {
+  size: number;
+  states: number[];
+  all: readonly Group[];
+  matched: readonly Group[];
+}
+
 /**
- * Builds the message of one update. Per-update work is cached in `cache`, which the
- * caller renews at every update.
+ * Builds the messages of one update. It caches what several views share (group
+ * statistics, sparklines, breaker rows): build a new one per update.
  */
 export class ViewBuilder {
   readonly #c: Collector;
@@ -138,17 +148,7 @@ export class ViewBuilder {
 
   /** The message for `params`, as a JSON string of at most `maxBytes` UTF-8 bytes. */
   build(params: ViewParams): string {
-    for (const level of LEVELS) {
-      const json = JSON.stringify(this.#message(params, level));
-      if (json.length * 3 <= this.#maxBytes || Buffer.byteLength(json) <= this.#maxBytes) return json;
-    }
-    // The summary alone: a few hundred bytes whatever the keys.
-    return JSON.stringify(this.#message(params, null));
-  }
-
-  #message(params: ViewParams, level: Level | null): Message {
-    const c = this.#c;
-    const all = c.groups;
+    const all = this.#c.groups;
     const states = [0, 0, 0, 0, 0];
     let size = 0;
     for (const g of all) {
@@ -158,6 +158,17 @@ export class ViewBuilder {
       }
     }
     const matched = params.q === '' ? all : all.filter((g) => this.#groupMatches(g, params.q));
+    const summary: Summary = { size, states, all, matched };
+    for (const level of LEVELS) {
+      const json = JSON.stringify(this.#message(params, summary, level));
+      if (json.length * 3 <= this.#maxBytes || Buffer.byteLength(json) <= this.#maxBytes) return json;
+    }
+    // The summary alone: a few hundred bytes whatever the keys.
+    return JSON.stringify(this.#message(params, summary, null));
+  }
+
+  #message(params: ViewParams, summary: Summary, level: Level | null): Message {
+    const { matched } = summary;
     const groups: GroupRow[] = [];
     if (level !== null) {
       const shown = matched.slice(0, level.groups);
@@ -172,10 +183,10 @@ export class ViewBuilder {
     }
     return {
       v: 1,
-      registry: c.registryName,
-      size,
-      states,
-      groupsTotal: all.length,
+      registry: this.#c.registryName.slice(0, MAX_NAME_LENGTH),
+      size: summary.size,
+      states: summary.states,
+      groupsTotal: summary.all.length,
       groupsMatched: matched.length,
       slotMs: SLOT_MS,
       slots: SLOTS,
