@@ -11,9 +11,9 @@ const DEFAULTS: RegistryBreakerOptions = {
   window: { kind: 'time', durationMs: 3_000, buckets: 10 },
   minimumCalls: 10,
   failureRateThreshold: 0.5,
-  openDurationMs: 1_000,
+  openDurationMs: 600,
   halfOpenMaxCalls: 3,
-  halfOpenMaxWaitMs: 600,
+  halfOpenMaxWaitMs: 300,
 };
 
 jest.setTimeout(30_000);
@@ -91,13 +91,13 @@ describeRedis('fleet mode across processes (real Redis)', () => {
     });
 
     test('exactly halfOpenMaxCalls probes run fleet-wide under concurrent load; recovery closes everywhere', async () => {
-      const k = key('spread'); // open since the previous test, for 1 s
+      const k = key('spread'); // open since the previous test, for 600 ms
       const results = await Promise.all(
         fleet.map((i) =>
           i.request<LoadResult>({
             op: 'load',
             key: k,
-            durationMs: 2_000,
+            durationMs: 1_500,
             concurrency: 10,
             callMs: 150,
             outcome: 'success',
@@ -124,7 +124,7 @@ describeRedis('fleet mode across processes (real Redis)', () => {
       const hung = c.request<LoadResult>({
         op: 'load',
         key: k,
-        durationMs: 1_400,
+        durationMs: 1_000,
         concurrency: 10,
         callMs: 60_000,
         outcome: 'success',

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const store = new RedisStore({
     client: redis.client,
     syncIntervalMs,
-    timeoutMs: 1_000,
+    timeoutMs: 300,
     prefix: 'bw:test:',
   });
   const registry = new BreakerRegistry({ defaults, store });

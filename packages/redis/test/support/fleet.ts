@@ -87,7 +87,9 @@ export class Instance {
     if (this.child.exitCode !== null || this.child.signalCode !== null || !this.child.connected) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     await this.request({ op: 'quit' });
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 3_000)))]);
+    clearTimeout(timer);
     await this.kill();
   }
 }
