@@ -33,6 +33,7 @@ export {
   type RegistrySnapshotOptions,
 } from './registry.js';
 export { routeClientKey, routeKey, UNMATCHED_ROUTE } from './request-key.js';
+export { sealResponse } from './seal-response.js';
 export { BreakerStatus, DEFAULT_STATUS_LIMIT, type StatusOptions } from './status.js';
 export { type BreakerStore, isBreakerStore, type StoreState, type StoreStatus } from './store.js';
 export { CALL_DURATION_BUCKETS, TelemetryNames, TelemetryUnits } from './telemetry/names.js';

@@ -1,4 +1,10 @@
-import { type DegradedInfo, degradedProblem, type HttpGuard, HttpWarningCodes } from '@breakwater/core';
+import {
+  type DegradedInfo,
+  degradedProblem,
+  type HttpGuard,
+  HttpWarningCodes,
+  sealResponse,
+} from '@breakwater/core';
 import type { Request, Response } from 'express';
 import type { DegradedHandler } from './types.js';
 
@@ -59,47 +65,10 @@ export function sendTimeout(
   res: Response,
   info: DegradedInfo,
 ): void {
-  const realEnd = res.end;
-  // biome-ignore lint/suspicious/noExplicitAny: Node's end() has several overloads.
-  res.end = function endThenSeal(this: Response, ...args: any[]) {
-    const result = (realEnd as (...a: unknown[]) => Response).apply(this, args);
-    seal(this);
-    return result;
-  } as Response['end'];
+  sealResponse(res);
   try {
     sendDegraded(guard, req, res, info);
   } catch (error) {
     guard.warn(HttpWarningCodes.HOOK_THREW, 'Answering a timed-out request threw', error);
   }
-}
-
-/** Replaces the response's writing methods with no-ops, once it has ended. */
-function seal(res: Response): void {
-  const r = res as unknown as Record<string, unknown>;
-  r['setHeader'] = returnThis;
-  r['appendHeader'] = returnThis;
-  r['removeHeader'] = noop;
-  r['writeHead'] = returnThis;
-  r['flushHeaders'] = noop;
-  r['writeContinue'] = noop;
-  r['addTrailers'] = noop;
-  r['write'] = ignoredWrite;
-  r['end'] = ignoredEnd;
-}
-
-function noop(): void {}
-
-function returnThis<T>(this: T): T {
-  return this;
-}
-
-function ignoredWrite(chunk?: unknown, encoding?: unknown, callback?: unknown): boolean {
-  const cb = typeof encoding === 'function' ? encoding : typeof chunk === 'function' ? chunk : callback;
-  if (typeof cb === 'function') process.nextTick(cb as () => void);
-  return true;
-}
-
-function ignoredEnd<T>(this: T, chunk?: unknown, encoding?: unknown, callback?: unknown): T {
-  ignoredWrite(chunk, encoding, callback);
-  return this;
 }
