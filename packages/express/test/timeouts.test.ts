@@ -3,11 +3,31 @@
  * has not started, a failure recorded as a timeout, the request's signal aborted, and
  * later writes by the handler ignored without "headers already sent" errors.
  */
+import http from 'node:http';
 import type { DegradedInfo } from '@breakwater/core';
 import { isBreakerTimeoutError } from '@breakwater/core';
 import type { NextFunction, Request, Response } from 'express';
 import { circuitBreaker } from '../src/index.js';
-import { captureWarnings, client, expressVersions, gate, until } from './helpers.js';
+import { captureWarnings, client, expressVersions, gate, portOf, until } from './helpers.js';
+
+const hanging = new Set<http.Server>();
+
+/** A server on 127.0.0.1 that never answers; closed after each test. */
+async function hangingServer(): Promise<http.Server> {
+  const server = http.createServer(() => {});
+  hanging.add(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+afterEach(async () => {
+  const closing = [...hanging].map((server) => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  hanging.clear();
+  await Promise.all(closing);
+});
 
 describe.each(expressVersions)('%s: timeouts', (_name, express) => {
   function setup(options: Parameters<typeof circuitBreaker>[0] = {}) {
@@ -131,6 +151,52 @@ describe.each(expressVersions)('%s: timeouts', (_name, express) => {
     const res = await (await client(app)).get('/stream').expect(200);
     expect(res.text).toBe('started\nstopped\n');
     expect(totals('GET /stream')).toMatchObject({ timeouts: 1, successes: 0 });
+  });
+
+  describe('regression: a handler that catches its aborted fetch and answers 502 replaced the timeout answer', () => {
+    /** Fetches from a server that never answers, with the request's signal; answers 502 when that fails. */
+    async function fetchOrBadGateway(req: Request, res: Response): Promise<void> {
+      const hang = await hangingServer();
+      try {
+        await fetch(`http://127.0.0.1:${portOf(hang)}/`, { signal: req.breakwater?.signal ?? null });
+        res.send('unreachable');
+      } catch {
+        res.status(502).set('x-handler', 'yes').json({ error: 'upstream failed' });
+      }
+    }
+
+    it("sends the timeout answer, not the handler's 502", async () => {
+      const { app, totals } = setup({ timeoutMs: 200 });
+      app.get('/x', fetchOrBadGateway);
+      const res = await (await client(app)).get('/x').expect(503);
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(res.headers['x-handler']).toBeUndefined();
+      expect(res.body).toMatchObject({ reason: 'timeout', route: 'GET /x', status: 503 });
+      expect(totals('GET /x')).toMatchObject({ timeouts: 1, failures: 0, successes: 0 });
+    });
+
+    it('sends the timeout answer when an abort listener answers at once', async () => {
+      const { app } = setup();
+      app.get('/x', (req, res) => {
+        req.breakwater?.signal.addEventListener('abort', () => {
+          res.status(502).json({ error: 'aborted' });
+        });
+      });
+      const res = await (await client(app)).get('/x').expect(503);
+      expect(res.body.reason).toBe('timeout');
+    });
+
+    it("sends the degraded handler's answer, not the handler's 502", async () => {
+      const { app } = setup({
+        timeoutMs: 200,
+        degraded: (_req, res) => {
+          res.status(200).json({ stale: true });
+        },
+      });
+      app.get('/x', fetchOrBadGateway);
+      const res = await (await client(app)).get('/x').expect(200);
+      expect(res.body).toEqual({ stale: true });
+    });
   });
 
   it('uses per-route timeouts', async () => {

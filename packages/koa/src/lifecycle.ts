@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { DegradedInfo, HttpGuard, HttpRequestGuard, RequestHooks } from '@breakwater/core';
 import type { Context, Next } from 'koa';
-import { sealOnEnd, sendDegraded } from './respond.js';
+import { sendDegraded, sendTimeout } from './respond.js';
 import { type Call, kState, type RequestState, stateOf, type TrackedContext } from './state.js';
 import type { DegradedHandler } from './types.js';
 
@@ -9,13 +9,14 @@ type StatefulResponse = ServerResponse & { [kState]?: RequestState };
 
 /**
  * One middleware's hold on one request. While the middleware awaits the rest of the
- * chain, a timeout wakes it up so that it can answer before the handler does.
+ * chain, a timeout wakes it up once the timeout answer is sent, before the handler
+ * can set anything on `ctx`.
  */
 export class KoaCall implements Call, RequestHooks {
   readonly guard: HttpGuard<Context, DegradedHandler>;
   readonly request: HttpRequestGuard<Context, DegradedHandler>;
   readonly #state: RequestState;
-  #wake: ((info: DegradedInfo) => void) | undefined = undefined;
+  #wake: ((answer: Promise<void>) => void) | undefined = undefined;
 
   constructor(guard: HttpGuard<Context, DegradedHandler>, state: RequestState) {
     this.guard = guard;
@@ -24,17 +25,17 @@ export class KoaCall implements Call, RequestHooks {
   }
 
   /**
-   * Waits for the rest of the chain: resolves with `undefined` when it finishes,
-   * rejects when it throws, or resolves with the timeout's info if the request times
-   * out first (the chain is then left running, and its outcome no longer counts).
+   * Waits for the rest of the chain: resolves when it finishes, rejects when it
+   * throws, or, if the request times out first, resolves once the timeout answer is
+   * sent (the chain is then left running, and its outcome no longer counts).
    */
-  wait(downstream: Promise<unknown>): Promise<DegradedInfo | undefined> {
-    return new Promise<DegradedInfo | undefined>((resolve, reject) => {
+  wait(downstream: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.#wake = resolve;
       downstream.then(
         () => {
           this.#wake = undefined;
-          resolve(undefined);
+          resolve();
         },
         (error: unknown) => {
           this.#wake = undefined;
@@ -44,7 +45,11 @@ export class KoaCall implements Call, RequestHooks {
     });
   }
 
-  /** The timeout is recorded; answer if the handler is still running and nothing was sent. */
+  /**
+   * The timeout is recorded, the signal not aborted yet: if the handler is still
+   * running and nothing was sent, send the timeout answer now, so that what the
+   * handler does once its signal aborts comes too late.
+   */
   onTimeout(info: DegradedInfo): void {
     const wake = this.#wake;
     const state = this.#state;
@@ -52,8 +57,7 @@ export class KoaCall implements Call, RequestHooks {
     if (wake === undefined || state.answered || res.headersSent || res.writableEnded) return;
     this.#wake = undefined;
     state.answered = true;
-    sealOnEnd(res);
-    wake(info);
+    wake(sendTimeout(this.guard, state.ctx, info));
   }
 }
 
@@ -111,8 +115,8 @@ function settleAll(state: RequestState, aborted: boolean): void {
 
 /**
  * Runs the rest of the chain under `call`: records what it throws (and passes it on,
- * unless Breakwater already answered), and answers a timeout with the degraded
- * response. The outcome itself is settled when the response finishes or closes.
+ * unless Breakwater already answered), or returns once a timeout is answered. The
+ * outcome itself is settled when the response finishes or closes.
  *
  * @internal
  */
@@ -123,15 +127,13 @@ export async function run(state: RequestState, call: KoaCall, next: Next): Promi
   } catch (error) {
     downstream = Promise.reject(error);
   }
-  let info: DegradedInfo | undefined;
   try {
-    info = await call.wait(downstream);
+    await call.wait(downstream);
   } catch (error) {
     recordError(state, error);
     if (state.answered) return;
     throw error;
   }
-  if (info !== undefined) await sendDegraded(call.guard, state.ctx, info);
 }
 
 /**
@@ -180,7 +182,7 @@ export function expose(ctx: Context, call: Call): void {
  */
 export function refuse(state: RequestState, call: Call, info: DegradedInfo): Promise<void> {
   state.answered = true;
-  return sendDegraded(call.guard, state.ctx, info);
+  return new Promise<void>((resolve) => sendDegraded(call.guard, state.ctx, info, resolve));
 }
 
 /**

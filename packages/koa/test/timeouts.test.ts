@@ -3,13 +3,14 @@
  * sent yet, a failure recorded as a timeout, the request's signal aborted, and later
  * writes by the handler ignored without "headers already sent" errors.
  */
-import { PassThrough } from 'node:stream';
+import http from 'node:http';
+import { PassThrough, Readable } from 'node:stream';
 import type { DegradedInfo } from '@breakwater/core';
 import { isBreakerTimeoutError } from '@breakwater/core';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { circuitBreaker } from '../src/index.js';
-import { captureWarnings, client, createApp, forever, gate, koaVersions, until } from './helpers.js';
+import { captureWarnings, client, createApp, forever, gate, koaVersions, portOf, until } from './helpers.js';
 
 /** Resolves when the request's breaker signal aborts. */
 function aborted(ctx: Context): Promise<unknown> {
@@ -18,6 +19,25 @@ function aborted(ctx: Context): Promise<unknown> {
     signal?.addEventListener('abort', () => resolve(signal.reason));
   });
 }
+
+const hanging = new Set<http.Server>();
+
+/** A server on 127.0.0.1 that never answers; closed after each test. */
+async function hangingServer(): Promise<http.Server> {
+  const server = http.createServer(() => {});
+  hanging.add(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+afterEach(async () => {
+  const closing = [...hanging].map((server) => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  hanging.clear();
+  await Promise.all(closing);
+});
 
 describe.each(koaVersions)('%s: timeouts', (_name, Koa) => {
   function setup(options: Parameters<typeof circuitBreaker>[0] = {}) {
@@ -165,6 +185,123 @@ describe.each(koaVersions)('%s: timeouts', (_name, Koa) => {
     const res = await (await start()).get('/stream').expect(200);
     expect(res.text).toBe('started\nstopped\n');
     expect(totals('GET /stream')).toMatchObject({ timeouts: 1, successes: 0 });
+  });
+
+  describe('regression: a handler that catches its aborted fetch and answers 502 replaced the timeout answer', () => {
+    /** Fetches from a server that never answers, with the request's signal; answers 502 when that fails. */
+    async function fetchOrBadGateway(ctx: Context): Promise<void> {
+      const hang = await hangingServer();
+      try {
+        await fetch(`http://127.0.0.1:${portOf(hang)}/`, { signal: ctx.state.breakwater?.signal ?? null });
+        ctx.body = 'unreachable';
+      } catch {
+        ctx.status = 502;
+        ctx.set('x-handler', 'yes');
+        ctx.body = { error: 'upstream failed' };
+      }
+    }
+
+    /**
+     * The setup with, upstream, a middleware that awaits once more after the chain
+     * (a logger flushing a line): Koa sends the answer later, as in most real apps.
+     */
+    function setupWithLogger(options: Parameters<typeof circuitBreaker>[0] = {}) {
+      const parts = setup({ timeoutMs: 200, ...options });
+      parts.app.use(async (_ctx: Context, next: Next) => {
+        await next();
+        await new Promise((resolve) => setImmediate(resolve));
+      });
+      return parts;
+    }
+
+    it("sends the timeout answer, not the handler's 502", async () => {
+      const { router, totals, start } = setupWithLogger();
+      router.get('/x', fetchOrBadGateway);
+      const res = await (await start()).get('/x').expect(503);
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(res.headers['x-handler']).toBeUndefined();
+      expect(res.body).toMatchObject({ reason: 'timeout', route: 'GET /x', status: 503 });
+      expect(totals('GET /x')).toMatchObject({ timeouts: 1, failures: 0, successes: 0 });
+    });
+
+    it('sends the timeout answer when an abort listener writes to ctx at once', async () => {
+      const { router, start } = setupWithLogger({ timeoutMs: 30 });
+      router.get('/x', async (ctx) => {
+        ctx.state.breakwater?.signal.addEventListener('abort', () => {
+          ctx.status = 502;
+          ctx.body = { error: 'aborted' };
+        });
+        await forever();
+      });
+      const res = await (await start()).get('/x').expect(503);
+      expect(res.body.reason).toBe('timeout');
+    });
+
+    it("sends the degraded handler's answer, not the handler's 502", async () => {
+      const { router, start } = setupWithLogger({
+        degraded: (ctx) => {
+          ctx.status = 200;
+          ctx.body = { stale: true };
+        },
+      });
+      router.get('/x', fetchOrBadGateway);
+      const res = await (await start()).get('/x').expect(200);
+      expect(res.body).toEqual({ stale: true });
+    });
+
+    it("sends an asynchronous degraded handler's answer, not the handler's 502", async () => {
+      const { router, start } = setupWithLogger({
+        degraded: async (ctx) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          ctx.status = 200;
+          ctx.body = { stale: true };
+        },
+      });
+      router.get('/x', fetchOrBadGateway);
+      const res = await (await start()).get('/x').expect(200);
+      expect(res.body).toEqual({ stale: true });
+    });
+
+    it("lets the middleware upstream see the timeout answer, and the handler's late error is dropped", async () => {
+      const { app, router, start } = setupWithLogger();
+      const seen: unknown[] = [];
+      const appErrors = jest.fn();
+      app.on('error', appErrors);
+      app.use(async (ctx: Context, next: Next) => {
+        await next();
+        seen.push(ctx.status);
+      });
+      router.get('/x', async (ctx) => {
+        await fetchOrBadGateway(ctx);
+        throw new Error('late');
+      });
+      await (await start()).get('/x').expect(503);
+      expect(seen).toEqual([503]);
+      expect(appErrors).not.toHaveBeenCalled();
+    });
+  });
+
+  it('sends a timeout answer a degraded handler streams', async () => {
+    const { router, start } = setup({
+      degraded: (ctx) => {
+        ctx.type = 'text/plain';
+        ctx.body = Readable.from(['stale ', 'stream']);
+      },
+    });
+    router.get('/hang', () => forever());
+    const res = await (await start()).get('/hang').expect(200);
+    expect(res.text).toBe('stale stream');
+  });
+
+  it('sends the status message when a degraded handler sets only a status on a timeout', async () => {
+    const { router, start } = setup({
+      degraded: (ctx) => {
+        ctx.status = 504;
+      },
+    });
+    router.get('/hang', () => forever());
+    const res = await (await start()).get('/hang').expect(504);
+    expect(res.text).toBe('Gateway Timeout');
   });
 
   it('uses per-route timeouts', async () => {
