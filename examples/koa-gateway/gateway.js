@@ -110,9 +110,8 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
       cache.set(ctx.path, body);
       ctx.body = body;
     } catch (error) {
-      // Breakwater cut the request short (its timeout, or the client went away) and
-      // answers it itself: leave ctx alone, or Koa would send this instead.
-      if (guard?.signal.aborted) return;
+      // When Breakwater cut the request short (its timeout), it has answered already:
+      // what this sets on ctx is ignored.
       const timedOut =
         error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       ctx.status = timedOut ? 504 : 502;
