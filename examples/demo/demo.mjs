@@ -15,7 +15,7 @@ if (args.includes('--help') || args.includes('-h') || unknown.length > 0) {
 }
 const koa = args.includes('--koa');
 
-const packages = koa ? ['core', 'koa'] : ['core', 'express'];
+const packages = koa ? ['core', 'dashboard', 'koa'] : ['core', 'dashboard', 'express'];
 if (!ensureBuilt(packages, (line) => console.error(line))) process.exit(1);
 
 const serve = args.includes('--serve');

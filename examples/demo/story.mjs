@@ -117,6 +117,7 @@ async function tell({ c, print, serve, framework, adapter, upstream, bare, guard
   print(`  upstream            ${upstream.url}   an inventory service: /products/:id and /stock/:id`);
   print(`  without Breakwater  ${bare.url}   gives up on the upstream after 1 s (504)`);
   print(`  with Breakwater     ${guarded.url}   ${adapter}, per-route breakers, cache as degraded answer`);
+  print(`  dashboard           ${guarded.url}/dashboard   open it in a browser to watch the breakers live`);
   print(`  traffic             ${RATE_PER_ROUTE} req/s per route to each gateway, the same requests to both`);
   print(
     `  breaker             window of ${DEMO_BREAKER.window.size} calls, opens at ${DEMO_BREAKER.failureRateThreshold * 100}% failures, ` +
@@ -387,6 +388,7 @@ async function serveUntilInterrupted(print, c, upstreamUrl, bareUrl, guardedUrl)
   print(`  curl ${guardedUrl}/stock/7                          # through Breakwater`);
   print(`  curl ${bareUrl}/stock/7                          # without`);
   print(`  curl ${guardedUrl}/breakers                         # every breaker's state`);
+  print(`  open ${guardedUrl}/dashboard                        # the live dashboard, with incident controls`);
   print(
     `  curl -X POST '${upstreamUrl}/__control?path=/stock&mode=failing'   # healthy | failing | slow | hanging`,
   );

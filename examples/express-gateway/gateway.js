@@ -8,7 +8,7 @@
 //   GET /healthz        -> 200, never guarded
 import { degradedProblem } from '@breakwater/core';
 import { listenLocal } from '@breakwater/example-upstream/serve';
-import { breakerStatus, circuitBreaker } from '@breakwater/express';
+import { breakerDashboard, breakerStatus, circuitBreaker } from '@breakwater/express';
 import express from 'express';
 import { LRUCache } from 'lru-cache';
 
@@ -75,6 +75,15 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
     app.get(
       '/breakers',
       breakerStatus({ registry, authorize: (req) => req.socket.remoteAddress === '127.0.0.1' }),
+    );
+    // The live dashboard at /dashboard (a page, its event stream and incident controls),
+    // for the same clients, who may also force breakers open, reset them and so on.
+    app.use(
+      '/dashboard',
+      breakerDashboard({
+        registry,
+        authorize: (req) => (req.socket.remoteAddress === '127.0.0.1' ? 'control' : 'none'),
+      }),
     );
     app.use(breakers);
   }

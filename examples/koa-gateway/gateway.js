@@ -8,7 +8,7 @@
 //   GET /healthz        -> 200, never guarded
 import { degradedProblem } from '@breakwater/core';
 import { listenLocal } from '@breakwater/example-upstream/serve';
-import { breakerStatus, circuitBreaker } from '@breakwater/koa';
+import { breakerDashboard, breakerStatus, circuitBreaker } from '@breakwater/koa';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { LRUCache } from 'lru-cache';
@@ -83,6 +83,15 @@ export function createGateway({ upstreamUrl, breakwater = true, breaker = {} }) 
       breakerStatus({ registry, authorize: (ctx) => ctx.req.socket.remoteAddress === '127.0.0.1' }),
     );
     app.use(admin.routes());
+    // The live dashboard at /dashboard (a page, its event stream and incident controls),
+    // for the same clients, who may also force breakers open, reset them and so on.
+    app.use(
+      breakerDashboard({
+        registry,
+        path: '/dashboard',
+        authorize: (ctx) => (ctx.req.socket.remoteAddress === '127.0.0.1' ? 'control' : 'none'),
+      }),
+    );
     app.use(breakers);
   }
 
