@@ -5,6 +5,7 @@
 //   GET /products/:id   -> upstream /products/:id
 //   GET /stock/:id      -> upstream /stock/:id   (stricter: slow calls count too)
 //   GET /breakers       -> every breaker's state (loopback clients only)
+//   /dashboard          -> the live dashboard, with incident controls (loopback clients only)
 //   GET /healthz        -> 200, never guarded
 import { degradedProblem } from '@breakwater/core';
 import { listenLocal } from '@breakwater/example-upstream/serve';
