@@ -13,7 +13,14 @@ const suites = ['express.otel.ts', 'otlp.otel.ts'].map((file) => join(__dirname,
 test('the OpenTelemetry suites pass under node --test (Express 4 and 5, OTLP end to end)', () => {
   const run = spawnSync(
     process.execPath,
-    ['--require', join(root, 'scripts/node-test-register.cjs'), '--test', '--test-reporter=tap', ...suites],
+    [
+      '--require',
+      join(root, 'scripts/node-test-register.cjs'),
+      '--test',
+      '--test-reporter=tap',
+      '--test-timeout=30000',
+      ...suites,
+    ],
     { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, NODE_ENV: 'test' } },
   );
   const output = `${run.stdout}\n${run.stderr}`;

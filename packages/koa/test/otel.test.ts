@@ -17,6 +17,7 @@ test('the OpenTelemetry suite passes under node --test (Koa 2 and 3 with @koa/ro
       join(root, 'scripts/node-test-register.cjs'),
       '--test',
       '--test-reporter=tap',
+      '--test-timeout=30000',
       join(__dirname, 'otel/koa.otel.ts'),
     ],
     { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, NODE_ENV: 'test' } },

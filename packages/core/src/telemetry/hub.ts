@@ -40,6 +40,8 @@ const STATES = STATE_NAMES.length;
 export const MAX_NAMES = 1_000;
 /** Distinct `error.type` values per name; more read `_OTHER`. */
 export const MAX_ERROR_TYPES = 32;
+const CALL_SLOTS = OUTCOMES.length * STATES;
+const SLOTS = 2 * CALL_SLOTS + STATES * STATES + STATES;
 const REFRESH_MS = 1_000;
 const REFRESH_CALLS = 1_024;
 const ERROR_TYPE = /^[A-Za-z_][\w.-]{0,63}$/;
@@ -177,11 +179,10 @@ export class Series {
   readonly id: string;
   readonly name: string;
   readonly bucket: string | undefined;
-  #calls: Array<Attributes | undefined> | null = null;
-  #spans: Array<Attributes | undefined> | null = null;
-  #transitions: Array<Attributes | undefined> | null = null;
-  #counts: Attributes[] | null = null;
-  #failures: Map<string, Attributes> | null = null;
+  /** Attribute sets built so far: calls, then spans, then transitions, then counts. */
+  #slots: Array<Attributes | undefined> | null = null;
+  /** Failure attribute sets by `error.type`, then state. */
+  #failures: Map<string, Array<Attributes | undefined>> | null = null;
   #errorTypes: Set<string> | null = null;
 
   constructor(id: string, name: string, bucket: string | undefined) {
@@ -196,20 +197,30 @@ export class Series {
     return a;
   }
 
-  /** Metric attributes of a call that did not fail. */
-  call(kind: number, state: number): Attributes {
-    if (this.#calls === null)
-      this.#calls = new Array<Attributes | undefined>(OUTCOMES.length * STATES).fill(undefined);
-    const i = kind * STATES + state;
-    let a = this.#calls[i];
+  /** The attribute set in `slot`, built once: the name (and key bucket, `keyed`), then what is given. */
+  #cached(
+    slot: number,
+    keyed: boolean,
+    outcome: string | undefined,
+    state: string,
+    previous: string | undefined,
+  ): Attributes {
+    if (this.#slots === null) this.#slots = new Array<Attributes | undefined>(SLOTS).fill(undefined);
+    let a = this.#slots[slot];
     if (a === undefined) {
-      const base = this.#base();
-      base[A.outcome] = OUTCOMES[kind]!;
-      base[A.state] = STATE_NAMES[state]!;
-      a = Object.freeze(base);
-      this.#calls[i] = a;
+      const o = keyed ? this.#base() : { [A.name]: this.name };
+      if (outcome !== undefined) o[A.outcome] = outcome;
+      o[A.state] = state;
+      if (previous !== undefined) o[A.previousState] = previous;
+      a = Object.freeze(o);
+      this.#slots[slot] = a;
     }
     return a;
+  }
+
+  /** Metric attributes of a call that did not fail. */
+  call(kind: number, state: number): Attributes {
+    return this.#cached(kind * STATES + state, true, OUTCOMES[kind], STATE_NAMES[state]!, undefined);
   }
 
   /** Metric attributes of a failure, with `error.type`. */
@@ -221,62 +232,54 @@ export class Series {
       else type = TelemetryNames.otherError;
     }
     if (this.#failures === null) this.#failures = new Map();
-    const id = `${state}:${type}`;
-    let a = this.#failures.get(id);
+    let byState = this.#failures.get(type);
+    if (byState === undefined) {
+      byState = new Array<Attributes | undefined>(STATES).fill(undefined);
+      this.#failures.set(type, byState);
+    }
+    let a = byState[state];
     if (a === undefined) {
       const base = this.#base();
       base[A.outcome] = 'failure';
       base[A.state] = STATE_NAMES[state]!;
       base[A.errorType] = type;
       a = Object.freeze(base);
-      this.#failures.set(id, a);
+      byState[state] = a;
     }
     return a;
   }
 
   /** Span attributes of a call: name, state, outcome (never the key bucket, never `error.type`). */
   span(kind: number, state: number): Attributes {
-    if (this.#spans === null)
-      this.#spans = new Array<Attributes | undefined>(OUTCOMES.length * STATES).fill(undefined);
-    const i = kind * STATES + state;
-    let a = this.#spans[i];
-    if (a === undefined) {
-      a = Object.freeze({
-        [A.name]: this.name,
-        [A.state]: STATE_NAMES[state]!,
-        [A.outcome]: OUTCOMES[kind]!,
-      });
-      this.#spans[i] = a;
-    }
-    return a;
+    return this.#cached(
+      CALL_SLOTS + kind * STATES + state,
+      false,
+      OUTCOMES[kind],
+      STATE_NAMES[state]!,
+      undefined,
+    );
   }
 
   /** Metric attributes of a transition. */
   transition(from: number, to: number): Attributes {
-    if (this.#transitions === null)
-      this.#transitions = new Array<Attributes | undefined>(STATES * STATES).fill(undefined);
-    const i = from * STATES + to;
-    let a = this.#transitions[i];
-    if (a === undefined) {
-      const base = this.#base();
-      base[A.state] = STATE_NAMES[to]!;
-      base[A.previousState] = STATE_NAMES[from]!;
-      a = Object.freeze(base);
-      this.#transitions[i] = a;
-    }
-    return a;
+    return this.#cached(
+      2 * CALL_SLOTS + from * STATES + to,
+      true,
+      undefined,
+      STATE_NAMES[to]!,
+      STATE_NAMES[from],
+    );
   }
 
   /** Metric attributes of `circuit_breaker.count` for one state. */
   count(state: number): Attributes {
-    if (this.#counts === null) {
-      this.#counts = STATE_NAMES.map((name) => {
-        const base = this.#base();
-        base[A.state] = name;
-        return Object.freeze(base);
-      });
-    }
-    return this.#counts[state]!;
+    return this.#cached(
+      2 * CALL_SLOTS + STATES * STATES + state,
+      true,
+      undefined,
+      STATE_NAMES[state]!,
+      undefined,
+    );
   }
 }
 

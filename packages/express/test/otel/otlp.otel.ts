@@ -29,6 +29,8 @@ import { circuitBreaker } from '../../src/index.js';
 
 const A = TelemetryNames.attributes;
 const M = TelemetryNames.metrics;
+/** A request that fails the test instead of hanging it. */
+const get = (url: string) => fetch(url, { signal: AbortSignal.timeout(5_000) });
 
 type Attributes = Record<string, unknown>;
 interface ReceivedSpan {
@@ -135,9 +137,9 @@ test('the received server spans and metrics carry Breakwater’s data', async ()
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  assert.equal((await fetch(`${base}/quotes/1`)).status, 200);
-  assert.equal((await fetch(`${base}/quotes/bad`)).status, 502); // 1 of 2 failed: opens
-  assert.equal((await fetch(`${base}/quotes/2`)).status, 503); // rejected
+  assert.equal((await get(`${base}/quotes/1`)).status, 200);
+  assert.equal((await get(`${base}/quotes/bad`)).status, 502); // 1 of 2 failed: opens
+  assert.equal((await get(`${base}/quotes/2`)).status, 503); // rejected
 
   // The HTTP instrumentation ends server spans when responses close, a little after the
   // client has its answer: flush until all three arrived (or give up, and fail below).
