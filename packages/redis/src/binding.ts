@@ -103,6 +103,10 @@ export class Binding {
   private ownIdx = new Float64Array(0);
   private own = new Float64Array(0);
   private pendingAny = false;
+  // The tap's current bucket, cached: [curStart, curEnd) on the breaker's clock, at ring offset curBase.
+  private curStart = 0;
+  private curEnd = -1;
+  private curBase = 0;
 
   /** The fleet episode this instance last agreed with (null: unknown). */
   private epoch: string | null = null;
@@ -194,23 +198,34 @@ export class Binding {
       if (slow) this.tapSlow++;
       return;
     }
-    const size = this.buckets;
-    if (size === 0) return;
-    const idx = Math.floor(at / this.bucketMs);
-    const slot = idx % size;
-    const base = slot * 3;
-    const pend = this.pend;
-    if (this.pendIdx[slot] !== idx) {
-      this.pendIdx[slot] = idx;
-      pend[base] = 0;
-      pend[base + 1] = 0;
-      pend[base + 2] = 0;
+    if (at >= this.curEnd || at < this.curStart) {
+      if (this.buckets === 0) return;
+      this.roll(at);
     }
+    const pend = this.pend;
+    const base = this.curBase;
     pend[base]!++;
     if (failed) pend[base + 1]!++;
     if (slow) pend[base + 2]!++;
     this.pendingAny = true;
   };
+
+  /** Moves the tap to the bucket holding `at`, clearing its ring slot if it held an older bucket. */
+  private roll(at: number): void {
+    const bucketMs = this.bucketMs;
+    const idx = Math.floor(at / bucketMs);
+    const slot = idx % this.buckets;
+    const base = slot * 3;
+    if (this.pendIdx[slot] !== idx) {
+      this.pendIdx[slot] = idx;
+      this.pend[base] = 0;
+      this.pend[base + 1] = 0;
+      this.pend[base + 2] = 0;
+    }
+    this.curStart = idx * bucketMs;
+    this.curEnd = this.curStart + bucketMs;
+    this.curBase = base;
+  }
 
   // ----------------------------------------------------------- transitions
 
@@ -293,6 +308,8 @@ export class Binding {
     this.ownIdx = new Float64Array(buckets).fill(-1);
     this.own = new Float64Array(buckets * 3);
     this.pendingAny = false;
+    this.curStart = 0;
+    this.curEnd = -1;
   }
 
   private clearOwn(): void {

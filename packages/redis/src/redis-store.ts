@@ -274,8 +274,9 @@ export class RedisStore implements BreakerStore {
     if (!full && this.#dirty.size === 0) return;
     if (this.#bindings.size === 0 && this.#retiring.length === 0) return;
     if (!this.#adapter.ready()) {
-      this.#failures++;
+      // Before the first sync the client may still be connecting: nothing failed yet.
       if (this.#state !== 'connecting') {
+        this.#failures++;
         this.#unavailable(`the Redis client is not ready (${this.#adapter.describe()})`);
       }
       return;
