@@ -319,6 +319,22 @@ describe('spans', () => {
     expect(ended?.attributes[A.outcome]).toBe('failure');
   });
 
+  test('observe mode: a would-be rejection reads rejected, the call runs; off mode records nothing', async () => {
+    otel = installOtel();
+    const observing = new CircuitBreaker({ name: 'shadow', mode: 'observe', minimumCalls: 100 });
+    observing.forceOpen();
+    const off = new CircuitBreaker({ name: 'off-mode', mode: 'off' });
+    const span = otel.tracer.startSpan('shadow');
+    await otel.within(span, async () => {
+      await expect(observing.execute(async () => 'ran')).resolves.toBe('ran');
+    });
+    span.end();
+    await off.execute(async () => 'ran');
+    expect(otel.spans()[0]?.attributes[A.outcome]).toBe('rejected');
+    const calls = stream(await otel.collect(), M.calls);
+    expect(points(calls).map((p) => p.attributes[A.name])).toEqual(['shadow']);
+  });
+
   test('a span that is not recording is left alone', async () => {
     otel = installOtel({ sampler: nonRecording() });
     const b = new CircuitBreaker({ name: 'quiet', minimumCalls: 1, window: { kind: 'count', size: 1 } });

@@ -43,6 +43,7 @@ export const MAX_ERROR_TYPES = 32;
 const CALL_SLOTS = OUTCOMES.length * STATES;
 const SLOTS = 2 * CALL_SLOTS + STATES * STATES + STATES;
 const REFRESH_MS = 1_000;
+const SWEEP_AT = 1_024;
 const REFRESH_CALLS = 1_024;
 const ERROR_TYPE = /^[A-Za-z_][\w.-]{0,63}$/;
 
@@ -91,6 +92,8 @@ interface Instruments {
   readonly duration: Histogram;
   readonly transitions: Counter;
   readonly sources: Set<WeakRef<CountSource>>;
+  /** When `sources` reaches this size, references to collected hubs are swept (a meter nobody collects never sweeps them). */
+  sweepAt: number;
 }
 
 /**
@@ -122,6 +125,7 @@ function instrumentsFor(meter: Meter): Instruments {
       description: 'Circuit breaker state changes.',
     }),
     sources,
+    sweepAt: SWEEP_AT,
   };
   const count = meter.createObservableUpDownCounter(M.count, {
     unit: TelemetryUnits.count,
@@ -134,6 +138,14 @@ function instrumentsFor(meter: Meter): Instruments {
     // A frozen meter: this hub keeps its own instruments.
   }
   return instruments;
+}
+
+function addSource(instruments: Instruments, ref: WeakRef<CountSource>): void {
+  const sources = instruments.sources;
+  sources.add(ref);
+  if (sources.size < instruments.sweepAt) return;
+  for (const r of sources) if (r.deref() === undefined) sources.delete(r);
+  instruments.sweepAt = Math.max(SWEEP_AT, sources.size * 2);
 }
 
 function observeAll(sources: Set<WeakRef<CountSource>>, result: ObservableResult): void {
@@ -480,7 +492,7 @@ export class TelemetryHub implements CountSource {
       if (meter !== createNoopMeter()) {
         const instruments = instrumentsFor(meter);
         if (this.#ref === null) this.#ref = new WeakRef<CountSource>(this);
-        instruments.sources.add(this.#ref);
+        addSource(instruments, this.#ref);
         this.#instruments = instruments;
       }
     }
