@@ -1,9 +1,9 @@
 import { HttpGuard, routeKey } from '@breakwater/core';
 import type { NextFunction, Request, Response } from 'express';
 import { instrumentRoute, kBreakwater, routeRuns } from './instrumentation.js';
-import { attach, ExpressCall, enterRoute, refuse } from './lifecycle.js';
+import { attach, ExpressCall, enterRoute, expose, refuse } from './lifecycle.js';
 import { routeTemplate } from './route-template.js';
-import { type Call, type RequestState, TRACK_MOUNTS, TRACK_ROUTE } from './state.js';
+import { TRACK_MOUNTS, TRACK_ROUTE } from './state.js';
 import { track } from './tracking.js';
 import type { CircuitBreakerMiddleware, CircuitBreakerMiddlewareOptions, DegradedHandler } from './types.js';
 
@@ -57,7 +57,7 @@ export function circuitBreaker(options?: CircuitBreakerMiddlewareOptions): Circu
     const inRoute = route !== undefined && routeRuns(route, middleware);
     // The same middleware met again (mounted twice, or on two routes a request falls
     // through): one hold per request, re-keyed when it reaches another route.
-    let call = callOf(state, guard);
+    let call = state.callOf(guard);
     if (call === undefined) {
       call = new ExpressCall(guard, state);
       state.calls.push(call);
@@ -83,15 +83,9 @@ export function circuitBreaker(options?: CircuitBreakerMiddlewareOptions): Circu
       refuse(state, call, admission.info);
       return;
     }
-    const view = call.request.view();
-    if (view !== null) req.breakwater = view;
+    expose(req, call);
     next();
   } as CircuitBreakerMiddleware;
-
-  function callOf(state: RequestState, owner: typeof guard): Call | undefined {
-    for (const call of state.calls) if (call.guard === owner) return call;
-    return undefined;
-  }
 
   Object.defineProperty(middleware, 'registry', { value: guard.registry, enumerable: true });
   Object.defineProperty(middleware, kBreakwater, { value: true });

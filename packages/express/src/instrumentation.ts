@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { enterRoute, recordError } from './lifecycle.js';
+import { enterRoute } from './lifecycle.js';
 import { stateOf } from './state.js';
 
 /** Marks a route as instrumented, and a wrapped handler with its original. One per copy of the package. */
@@ -100,7 +100,7 @@ function routeErrors(error: unknown, req: Request, _res: Response, next: NextFun
     next(error);
     return;
   }
-  recordError(state, error);
+  state.recordError(error);
   // Breakwater answered (a timeout): the handler's late error must not reach Express,
   // which would try to answer again or destroy the socket under the answer.
   if (!state.answered) next(error);

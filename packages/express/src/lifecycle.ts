@@ -8,7 +8,7 @@ import {
 import type { Request, Response } from 'express';
 import { sendDegraded, sendTimeout } from './respond.js';
 import { routeTemplate } from './route-template.js';
-import { type Call, kState, type RequestState, stateOf, TRACK_NONE, type TrackedRequest } from './state.js';
+import { type Call, kState, RequestState, stateOf, type TrackedRequest } from './state.js';
 import type { DegradedHandler } from './types.js';
 
 /** One middleware's hold on one request; answers the request when its timeout fires. */
@@ -42,22 +42,7 @@ export class ExpressCall implements Call, RequestHooks {
 export function attach(req: Request, res: Response): RequestState {
   const existing = stateOf(req);
   if (existing !== undefined) return existing;
-  const state: RequestState = {
-    req,
-    res,
-    calls: [],
-    deferred: [],
-    error: undefined,
-    hasError: false,
-    answered: false,
-    entered: undefined,
-    tracking: TRACK_NONE,
-    route: undefined,
-    params: undefined,
-    baseUrl: undefined,
-    lastParams: undefined,
-    mounts: [],
-  };
+  const state = new RequestState(req, res);
   (req as TrackedRequest)[kState] = state;
   res.once('finish', onFinish);
   res.once('close', onClose);
@@ -65,27 +50,11 @@ export function attach(req: Request, res: Response): RequestState {
 }
 
 function onFinish(this: Response): void {
-  const state = stateOf(this.req);
-  if (state !== undefined) settleAll(state, false);
+  stateOf(this.req)?.settleAll(this.statusCode, false);
 }
 
 function onClose(this: Response): void {
-  const state = stateOf(this.req);
-  if (state !== undefined) settleAll(state, !this.writableFinished);
-}
-
-/** Settles every call on the request; each settles once, so repeated events are harmless. */
-function settleAll(state: RequestState, aborted: boolean): void {
-  const status = state.res.statusCode;
-  const calls = state.calls;
-  for (let i = 0; i < calls.length; i++) {
-    const request = (calls[i] as Call).request;
-    if (request.settled) continue;
-    if (aborted) request.settle({ status, aborted: true });
-    else if (state.answered) request.settle({ status, ignore: true });
-    else if (state.hasError) request.settle({ status, error: state.error });
-    else request.settle({ status });
-  }
+  stateOf(this.req)?.settleAll(this.statusCode, !this.writableFinished);
 }
 
 /**
@@ -99,27 +68,26 @@ function settleAll(state: RequestState, aborted: boolean): void {
 export function enterRoute(state: RequestState, req: Request, route: unknown): boolean {
   state.entered = route;
   if (state.answered) return false;
-  const deferred = state.deferred;
-  if (deferred.length === 0) return true;
+  if (state.deferred.length === 0) return true;
   const key = routeKey(typeof req.method === 'string' ? req.method : 'GET', routeTemplate(req, route, state));
-  let ip: string | undefined;
-  let ipRead = false;
-  for (let i = 0; i < deferred.length; i++) {
-    const call = deferred[i] as Call;
-    if (call.request.settled) continue;
-    if (!ipRead && call.guard.needsClient) {
-      ip = req.ip;
-      ipRead = true;
-    }
-    const admission = call.request.admit(key, ip);
-    if (!admission.admitted) {
-      refuse(state, call, admission.info);
-      return false;
-    }
-    const view = call.request.view();
-    if (view !== null) req.breakwater = view;
-  }
-  return true;
+  const refusal = state.admitDeferred(key, req, ipOf, expose);
+  if (refusal === undefined) return true;
+  refuse(state, refusal.call, refusal.info);
+  return false;
+}
+
+function ipOf(req: Request): string | undefined {
+  return req.ip;
+}
+
+/**
+ * Sets `req.breakwater` to the call's view, if it holds a permit.
+ *
+ * @internal
+ */
+export function expose(req: Request, call: Call): void {
+  const view = call.request.view();
+  if (view !== null) req.breakwater = view;
 }
 
 /**
@@ -130,15 +98,4 @@ export function enterRoute(state: RequestState, req: Request, route: unknown): b
 export function refuse(state: RequestState, call: Call, info: DegradedInfo): void {
   state.answered = true;
   sendDegraded(call.guard, state.req, state.res, info);
-}
-
-/**
- * Records the first error a guarded route produced.
- *
- * @internal
- */
-export function recordError(state: RequestState, error: unknown): void {
-  if (state.hasError) return;
-  state.hasError = true;
-  state.error = error;
 }

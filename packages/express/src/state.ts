@@ -1,4 +1,4 @@
-import type { HttpGuard, HttpRequestGuard } from '@breakwater/core';
+import { type GuardedCall, RequestCalls } from '@breakwater/core';
 import type { Request, Response } from 'express';
 import type { DegradedHandler } from './types.js';
 
@@ -6,10 +6,7 @@ import type { DegradedHandler } from './types.js';
 export const kState: unique symbol = Symbol('breakwater.express.request');
 
 /** One middleware's hold on one request. */
-export interface Call {
-  readonly guard: HttpGuard<Request, DegradedHandler>;
-  readonly request: HttpRequestGuard<Request, DegradedHandler>;
-}
+export type Call = GuardedCall<Request, DegradedHandler>;
 
 /** A mount the request went through: the part of `req.baseUrl` it added, and the params matched then. */
 export interface Mount {
@@ -26,29 +23,27 @@ export const TRACK_NONE = 0;
 export const TRACK_ROUTE = 1;
 export const TRACK_MOUNTS = 2;
 
-/** Everything Breakwater keeps about one request, shared by all its middlewares. */
-export interface RequestState {
+/**
+ * Everything Breakwater keeps about one request, shared by all its middlewares: the
+ * calls and their outcome (from the core), and what the accessors on `req` follow.
+ */
+export class RequestState extends RequestCalls<Request, DegradedHandler, Call> {
   readonly req: Request;
   readonly res: Response;
-  /** Every middleware holding the request, outermost first. */
-  readonly calls: Call[];
-  /** Those whose key needs the route: admitted when the request reaches one. */
-  readonly deferred: Call[];
-  /** The first error a guarded route's handlers threw, rejected with or passed to `next(err)`. */
-  error: unknown;
-  hasError: boolean;
-  /** True once Breakwater answered (a refusal or a timeout): the handler's outcome no longer counts. */
-  answered: boolean;
-  /** The route the deferred calls were last admitted for. */
-  entered: unknown;
   /** What the accessors follow. */
-  tracking: number;
+  tracking: number = TRACK_NONE;
   /** Accessor slots. */
-  route: unknown;
-  params: unknown;
-  baseUrl: unknown;
-  lastParams: unknown;
-  mounts: Mount[];
+  route: unknown = undefined;
+  params: unknown = undefined;
+  baseUrl: unknown = undefined;
+  lastParams: unknown = undefined;
+  readonly mounts: Mount[] = [];
+
+  constructor(req: Request, res: Response) {
+    super();
+    this.req = req;
+    this.res = res;
+  }
 }
 
 /** A request carrying Breakwater's state. */

@@ -3,7 +3,6 @@ import type { Context, Next } from 'koa';
 import { instrumentLayers, isRouteLayer, kBreakwater, layerRunning, nextRoute } from './instrumentation.js';
 import { attach, enterRoute, expose, KoaCall, refuse, run } from './lifecycle.js';
 import { routeTemplateKey } from './route-template.js';
-import type { RequestState } from './state.js';
 import { track } from './tracking.js';
 import type { CircuitBreakerMiddleware, CircuitBreakerMiddlewareOptions, DegradedHandler } from './types.js';
 
@@ -60,7 +59,7 @@ export function circuitBreaker(options?: CircuitBreakerMiddlewareOptions): Circu
     const inRoute = layer !== undefined && isRouteLayer(layer);
     // The same middleware met again (mounted twice, or on two routes a request falls
     // through): one hold per request, re-keyed when it reaches another route.
-    let call = callOf(state);
+    let call = state.callOf(guard) as KoaCall | undefined;
     if (call === undefined) {
       call = new KoaCall(guard, state);
       state.calls.push(call);
@@ -95,11 +94,6 @@ export function circuitBreaker(options?: CircuitBreakerMiddlewareOptions): Circu
     expose(ctx, call);
     return run(state, call, next);
   } as CircuitBreakerMiddleware;
-
-  function callOf(state: RequestState): KoaCall | undefined {
-    for (const call of state.calls) if (call.guard === guard) return call as KoaCall;
-    return undefined;
-  }
 
   Object.defineProperty(middleware, 'registry', { value: guard.registry, enumerable: true });
   Object.defineProperty(middleware, kBreakwater, { value: true });

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { enterRoute, recordError } from './lifecycle.js';
+import { enterRoute } from './lifecycle.js';
 import { routeTemplateKey } from './route-template.js';
 import { type RequestState, stateOf } from './state.js';
 
@@ -167,7 +167,7 @@ function watch(
   try {
     result = fn.call(self, ctx, next);
   } catch (error) {
-    recordError(state, error);
+    state.recordError(error);
     throw error;
   }
   if (
@@ -178,7 +178,7 @@ function watch(
     return result;
   }
   return Promise.resolve(result).then(undefined, (error: unknown) => {
-    recordError(state, error);
+    state.recordError(error);
     throw error;
   });
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { DegradedInfo, HttpGuard, HttpRequestGuard, RequestHooks } from '@breakwater/core';
 import type { Context, Next } from 'koa';
 import { sendDegraded, sendTimeout } from './respond.js';
-import { type Call, kState, type RequestState, stateOf, type TrackedContext } from './state.js';
+import { type Call, kState, RequestState, stateOf, type TrackedContext } from './state.js';
 import type { DegradedHandler } from './types.js';
 
 type StatefulResponse = ServerResponse & { [kState]?: RequestState };
@@ -70,17 +70,7 @@ export class KoaCall implements Call, RequestHooks {
 export function attach(ctx: Context): RequestState {
   const existing = stateOf(ctx);
   if (existing !== undefined) return existing;
-  const state: RequestState = {
-    ctx,
-    calls: [],
-    deferred: [],
-    error: undefined,
-    hasError: false,
-    answered: false,
-    entered: undefined,
-    tracking: false,
-    router: undefined,
-  };
+  const state = new RequestState(ctx);
   (ctx as TrackedContext)[kState] = state;
   const res = ctx.res as StatefulResponse;
   res[kState] = state;
@@ -90,27 +80,11 @@ export function attach(ctx: Context): RequestState {
 }
 
 function onFinish(this: StatefulResponse): void {
-  const state = this[kState];
-  if (state !== undefined) settleAll(state, false);
+  this[kState]?.settleAll(this.statusCode, false);
 }
 
 function onClose(this: StatefulResponse): void {
-  const state = this[kState];
-  if (state !== undefined) settleAll(state, !this.writableFinished);
-}
-
-/** Settles every call on the request; each settles once, so repeated events are harmless. */
-function settleAll(state: RequestState, aborted: boolean): void {
-  const status = state.ctx.res.statusCode;
-  const calls = state.calls;
-  for (let i = 0; i < calls.length; i++) {
-    const request = (calls[i] as Call).request;
-    if (request.settled) continue;
-    if (aborted) request.settle({ status, aborted: true });
-    else if (state.answered) request.settle({ status, ignore: true });
-    else if (state.hasError) request.settle({ status, error: state.error });
-    else request.settle({ status });
-  }
+  this[kState]?.settleAll(this.statusCode, !this.writableFinished);
 }
 
 /**
@@ -130,7 +104,7 @@ export async function run(state: RequestState, call: KoaCall, next: Next): Promi
   try {
     await call.wait(downstream);
   } catch (error) {
-    recordError(state, error);
+    state.recordError(error);
     if (state.answered) return;
     throw error;
   }
@@ -146,22 +120,12 @@ export async function run(state: RequestState, call: KoaCall, next: Next): Promi
  */
 export function enterRoute(state: RequestState, key: string): Promise<void> | undefined {
   state.entered = key;
-  const deferred = state.deferred;
-  const ctx = state.ctx;
-  let ip: string | undefined;
-  let ipRead = false;
-  for (let i = 0; i < deferred.length; i++) {
-    const call = deferred[i] as Call;
-    if (call.request.settled) continue;
-    if (!ipRead && call.guard.needsClient) {
-      ip = ctx.ip;
-      ipRead = true;
-    }
-    const admission = call.request.admit(key, ip);
-    if (!admission.admitted) return refuse(state, call, admission.info);
-    expose(ctx, call);
-  }
-  return undefined;
+  const refusal = state.admitDeferred(key, state.ctx, ipOf, expose);
+  return refusal === undefined ? undefined : refuse(state, refusal.call, refusal.info);
+}
+
+function ipOf(ctx: Context): string | undefined {
+  return ctx.ip;
 }
 
 /**
@@ -183,15 +147,4 @@ export function expose(ctx: Context, call: Call): void {
 export function refuse(state: RequestState, call: Call, info: DegradedInfo): Promise<void> {
   state.answered = true;
   return new Promise<void>((resolve) => sendDegraded(call.guard, state.ctx, info, resolve));
-}
-
-/**
- * Records the first error a guarded request produced.
- *
- * @internal
- */
-export function recordError(state: RequestState, error: unknown): void {
-  if (state.hasError) return;
-  state.hasError = true;
-  state.error = error;
 }

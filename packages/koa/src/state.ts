@@ -1,4 +1,4 @@
-import type { HttpGuard, HttpRequestGuard } from '@breakwater/core';
+import { type GuardedCall, RequestCalls } from '@breakwater/core';
 import type { Context } from 'koa';
 import type { DegradedHandler } from './types.js';
 
@@ -6,29 +6,24 @@ import type { DegradedHandler } from './types.js';
 export const kState: unique symbol = Symbol('breakwater.koa.request');
 
 /** One middleware's hold on one request. */
-export interface Call {
-  readonly guard: HttpGuard<Context, DegradedHandler>;
-  readonly request: HttpRequestGuard<Context, DegradedHandler>;
-}
+export type Call = GuardedCall<Context, DegradedHandler>;
 
-/** Everything Breakwater keeps about one request, shared by all its middlewares. */
-export interface RequestState {
+/**
+ * Everything Breakwater keeps about one request, shared by all its middlewares: the
+ * calls and their outcome (from the core; `entered` holds a route key), and what the
+ * `ctx.router` accessor follows.
+ */
+export class RequestState extends RequestCalls<Context, DegradedHandler, Call> {
   readonly ctx: Context;
-  /** Every middleware holding the request, outermost first. */
-  readonly calls: Call[];
-  /** Those whose key needs the route: admitted when the request reaches one. */
-  readonly deferred: Call[];
-  /** The first error thrown or rejected with downstream of a Breakwater middleware or in a guarded route. */
-  error: unknown;
-  hasError: boolean;
-  /** True once Breakwater answered (a refusal or a timeout): the handler's outcome no longer counts. */
-  answered: boolean;
-  /** The route key the deferred calls were last admitted for. */
-  entered: string | undefined;
   /** True once `ctx.router` is followed. */
-  tracking: boolean;
+  tracking = false;
   /** The value behind the `ctx.router` accessor. */
-  router: unknown;
+  router: unknown = undefined;
+
+  constructor(ctx: Context) {
+    super();
+    this.ctx = ctx;
+  }
 }
 
 /** A context carrying Breakwater's state. */
