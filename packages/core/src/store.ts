@@ -8,6 +8,11 @@ import type { CircuitBreaker } from './breaker.js';
  * - `unavailable`: the backend is down, slow or erroring; breakers run on local rules
  *   until a sync completes again.
  * - `closed`: `shutdown()` was called; breakers were handed back to local rules.
+ *
+ * @example
+ * ```ts
+ * const degraded = (state: StoreState) => state === 'unavailable';
+ * ```
  */
 export type StoreState = 'connecting' | 'ready' | 'unavailable' | 'closed';
 
@@ -15,6 +20,11 @@ export type StoreState = 'connecting' | 'ready' | 'unavailable' | 'closed';
  * A plain-JSON view of a store, from {@link BreakerStore.status}, delivered to
  * {@link BreakerStore.onStatus} listeners and shown as `store` in a registry snapshot.
  * Stores may add fields of their own.
+ *
+ * @example
+ * ```ts
+ * store.onStatus(({ state, since, error }: StoreStatus) => log.warn({ state, since, error }, 'breaker store'));
+ * ```
  */
 export interface StoreStatus {
   /** What kind of store, e.g. `'redis'`. */

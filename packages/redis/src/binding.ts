@@ -497,7 +497,12 @@ export class Binding {
     if (state === 'closed' && context.readCounters && !reply.open) {
       breaker.fleetSync({ others: this.others(value as unknown[], context) });
     } else if (state === 'half_open' && reply.probesKnown && this.epoch === reply.ep) {
-      if (this.probeEp !== reply.ep && this.held === 0 && this.tapCalls === 0) this.startProbes(reply.ep);
+      if (this.probeEp !== reply.ep) {
+        // Half-open on local rules since before this episode (an outage): join the
+        // fleet's period, with fresh probes if any ran locally meanwhile.
+        if (this.held === 0 && this.tapCalls === 0) this.startProbes(reply.ep);
+        else this.adoptOpen(reply.at, now + 1, reply.openings);
+      }
       if (this.probeEp === reply.ep && context.probeEp === reply.ep) this.applyProbes(reply, context);
     }
     return true;

@@ -14,6 +14,8 @@ interface Sync {
   done: Promise<void>;
 }
 
+/** New bindings synced at once, per batch; more wait for the interval sync. */
+const MAX_KICKED_BINDS = 256;
 /** A sync that has not answered after this many timeouts is abandoned and the next one may start. */
 const ABANDON_AFTER_TIMEOUTS = 10;
 
@@ -146,7 +148,9 @@ export class RedisStore implements BreakerStore {
     this.#bindings.set(binding, true);
     this.#bound.set(breaker, binding);
     if (this.#state !== 'ready') binding.localMode();
-    this.#kick(binding); // learn the fleet's state for this key at once
+    // Learn the fleet's state for this key at once; under a flood of new keys, the
+    // rest waits for the interval sync.
+    if (this.#dirty.size < MAX_KICKED_BINDS) this.#kick(binding);
     return () => this.#unbind(binding);
   }
 

@@ -6,10 +6,22 @@ import type { StoreStatus } from '@breakwater/core';
  * (`evalsha` + `pipeline` for ioredis, `evalSha` for node-redis); neither package is a
  * dependency of `@breakwater/redis`. The store never connects, disconnects or
  * subscribes to the client: its lifecycle stays the application's.
+ *
+ * @example
+ * ```ts
+ * const client: RedisClientLike = new Redis(process.env.REDIS_URL!); // or await createClient().connect()
+ * ```
  */
 export type RedisClientLike = object;
 
-/** Options of {@link RedisStore}. Validated at construction; unknown names are errors. */
+/**
+ * Options of {@link RedisStore}. Validated at construction; unknown names are errors.
+ *
+ * @example
+ * ```ts
+ * const options: RedisStoreOptions = { client: redis, prefix: 'bw:checkout:', syncIntervalMs: 500, timeoutMs: 250 };
+ * ```
+ */
 export interface RedisStoreOptions {
   /** The application's connected Redis client (ioredis or node-redis). Required. */
   client: RedisClientLike;
@@ -36,7 +48,15 @@ export interface RedisStoreOptions {
   countWindowMs?: number;
 }
 
-/** The status of a {@link RedisStore}: the core's {@link StoreStatus} plus counters. */
+/**
+ * The status of a {@link RedisStore}: the core's {@link StoreStatus} plus counters.
+ *
+ * @example
+ * ```ts
+ * const { state, error, syncs, failures } = store.status();
+ * metrics.gauge('breaker_store_up', state === 'ready' ? 1 : 0);
+ * ```
+ */
 export interface RedisStoreStatus extends StoreStatus {
   kind: 'redis';
   /** Which client the store recognised. */
