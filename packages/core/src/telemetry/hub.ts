@@ -314,8 +314,11 @@ export class BreakerTap implements TelemetryTap {
   }
 
   call(kind: number, durationMs: number, state: number, error: unknown, now: number): void {
+    const hub = this.hub;
+    // No SDK: return before anything else, until the hub looks again.
+    if (hub.idle && now < hub.nextCheck && --hub.budget >= 0) return;
     try {
-      this.hub.call(this, kind, durationMs, state, error, now);
+      hub.call(this, kind, durationMs, state, error, now);
     } catch (thrown) {
       this.hub.warn('Recording a circuit breaker call in OpenTelemetry threw', thrown);
     }
@@ -368,8 +371,14 @@ export class TelemetryHub implements CountSource {
   #provider: MeterProvider | undefined = undefined;
   #instruments: Instruments | null = null;
   #tracing = false;
-  #nextCheck = Number.NEGATIVE_INFINITY;
-  #budget = 0;
+  /**
+   * True while there is nothing to record to (no meter, no context manager): taps return
+   * at once until `nextCheck` (on the breakers' clock) or `budget` calls. Read by
+   * {@link BreakerTap.call} on every call.
+   */
+  idle = false;
+  nextCheck = Number.NEGATIVE_INFINITY;
+  budget = 0;
   #ref: WeakRef<CountSource> | null = null;
   /** The first series; the map holds every series once there are two (most hubs have one). */
   #first: Series | null = null;
@@ -413,7 +422,7 @@ export class TelemetryHub implements CountSource {
   }
 
   call(tap: BreakerTap, kind: number, durationMs: number, state: number, error: unknown, now: number): void {
-    if (now >= this.#nextCheck || --this.#budget < 0) this.#refresh(now);
+    if (now >= this.nextCheck || --this.budget < 0) this.#refresh(now);
     const instruments = this.#instruments;
     if (instruments !== null) {
       const series = tap.series;
@@ -434,7 +443,7 @@ export class TelemetryHub implements CountSource {
   }
 
   transition(tap: BreakerTap, from: number, to: number, reason: TransitionReason, at: number): void {
-    if (at >= this.#nextCheck || --this.#budget < 0) this.#refresh(at);
+    if (at >= this.nextCheck || --this.budget < 0) this.#refresh(at);
     this.#instruments?.transitions.add(1, tap.series.transition(from, to));
     if (!this.#tracing) return;
     const span = trace.getActiveSpan();
@@ -471,7 +480,7 @@ export class TelemetryHub implements CountSource {
 
   /** Looks the providers up again now (a new breaker, or the period passed). */
   refreshIfDue(now: number): void {
-    if (now >= this.#nextCheck || this.#budget <= 0) this.#refresh(now);
+    if (now >= this.nextCheck || this.budget <= 0) this.#refresh(now);
   }
 
   warn(message: string, error: unknown): void {
@@ -480,8 +489,8 @@ export class TelemetryHub implements CountSource {
   }
 
   #refresh(now: number): void {
-    this.#nextCheck = Number.isFinite(now) ? now + REFRESH_MS : Number.POSITIVE_INFINITY;
-    this.#budget = REFRESH_CALLS;
+    this.nextCheck = Number.isFinite(now) ? now + REFRESH_MS : Number.POSITIVE_INFINITY;
+    this.budget = REFRESH_CALLS;
     const provider = this.#cfg.meterProvider ?? metrics.getMeterProvider();
     if (provider !== this.#provider) {
       this.#provider = provider;
@@ -497,6 +506,7 @@ export class TelemetryHub implements CountSource {
       }
     }
     this.#tracing = hasContextManager();
+    this.idle = this.#instruments === null && !this.#tracing;
   }
 
   #admitName(name: string): string {
