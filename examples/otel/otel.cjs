@@ -22,7 +22,7 @@ const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry
 const { BatchSpanProcessor, NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
 
 const resource = resourceFromAttributes({
-  'service.name': process.env.OTEL_SERVICE_NAME || 'breakwater-gateway',
+  'service.name': process.env['OTEL_SERVICE_NAME'] || 'breakwater-gateway',
 });
 
 const tracerProvider = new NodeTracerProvider({
@@ -36,7 +36,7 @@ const meterProvider = new MeterProvider({
   readers: [
     new PeriodicExportingMetricReader({
       exporter: new OTLPMetricExporter(),
-      exportIntervalMillis: Number(process.env.OTEL_METRIC_EXPORT_INTERVAL) || 10_000,
+      exportIntervalMillis: Number(process.env['OTEL_METRIC_EXPORT_INTERVAL']) || 10_000,
     }),
   ],
 });

@@ -8,7 +8,7 @@ const express = require('express');
 const { BreakerRegistry } = require('@breakwater/core');
 const { breakerStatus, circuitBreaker } = require('@breakwater/express');
 
-const upstream = process.env.UPSTREAM_URL || 'http://127.0.0.1:4000';
+const upstream = process.env['UPSTREAM_URL'] || 'http://127.0.0.1:4000';
 
 // Route keys are bounded (GET /stock/:id), so they may go on metrics as well.
 const registry = new BreakerRegistry({
@@ -44,6 +44,6 @@ app.get(
   breakerStatus({ registry, authorize: (req) => req.socket.remoteAddress === '127.0.0.1' }),
 );
 
-const server = app.listen(Number(process.env.PORT) || 3000, '127.0.0.1', () => {
+const server = app.listen(Number(process.env['PORT']) || 3000, '127.0.0.1', () => {
   console.log(`gateway listening on http://127.0.0.1:${server.address().port}`);
 });
