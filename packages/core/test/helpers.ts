@@ -1,12 +1,11 @@
 import type { CircuitBreaker } from '../src/breaker.js';
 import type { AdmittedPermit, Permit } from '../src/types.js';
+import { FakeClock as SharedFakeClock } from '../test-support/index.js';
 
-/** A clock a test moves by hand. */
-export class FakeClock {
-  constructor(public t = 0) {}
-  now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
+/** A clock a test moves by hand, from 0 unless told. */
+export class FakeClock extends SharedFakeClock {
+  constructor(t = 0) {
+    super(t);
   }
 }
 

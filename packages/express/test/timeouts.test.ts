@@ -3,31 +3,11 @@
  * has not started, a failure recorded as a timeout, the request's signal aborted, and
  * later writes by the handler ignored without "headers already sent" errors.
  */
-import http from 'node:http';
 import type { DegradedInfo } from '@breakwater/core';
 import { isBreakerTimeoutError } from '@breakwater/core';
 import type { NextFunction, Request, Response } from 'express';
 import { circuitBreaker } from '../src/index.js';
-import { captureWarnings, client, expressVersions, gate, portOf, until } from './helpers.js';
-
-const hanging = new Set<http.Server>();
-
-/** A server on 127.0.0.1 that never answers; closed after each test. */
-async function hangingServer(): Promise<http.Server> {
-  const server = http.createServer(() => {});
-  hanging.add(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
-afterEach(async () => {
-  const closing = [...hanging].map((server) => {
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  hanging.clear();
-  await Promise.all(closing);
-});
+import { captureWarnings, client, expressVersions, gate, hangingServer, portOf, until } from './helpers.js';
 
 describe.each(expressVersions)('%s: timeouts', (_name, express) => {
   function setup(options: Parameters<typeof circuitBreaker>[0] = {}) {

@@ -3,14 +3,23 @@
  * sent yet, a failure recorded as a timeout, the request's signal aborted, and later
  * writes by the handler ignored without "headers already sent" errors.
  */
-import http from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import type { DegradedInfo } from '@breakwater/core';
 import { isBreakerTimeoutError } from '@breakwater/core';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { circuitBreaker } from '../src/index.js';
-import { captureWarnings, client, createApp, forever, gate, koaVersions, portOf, until } from './helpers.js';
+import {
+  captureWarnings,
+  client,
+  createApp,
+  forever,
+  gate,
+  hangingServer,
+  koaVersions,
+  portOf,
+  until,
+} from './helpers.js';
 
 /** Resolves when the request's breaker signal aborts. */
 function aborted(ctx: Context): Promise<unknown> {
@@ -19,25 +28,6 @@ function aborted(ctx: Context): Promise<unknown> {
     signal?.addEventListener('abort', () => resolve(signal.reason));
   });
 }
-
-const hanging = new Set<http.Server>();
-
-/** A server on 127.0.0.1 that never answers; closed after each test. */
-async function hangingServer(): Promise<http.Server> {
-  const server = http.createServer(() => {});
-  hanging.add(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
-afterEach(async () => {
-  const closing = [...hanging].map((server) => {
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  hanging.clear();
-  await Promise.all(closing);
-});
 
 describe.each(koaVersions)('%s: timeouts', (_name, Koa) => {
   function setup(options: Parameters<typeof circuitBreaker>[0] = {}) {
