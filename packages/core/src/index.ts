@@ -32,7 +32,7 @@ export {
   type RegistrySnapshot,
   type RegistrySnapshotOptions,
 } from './registry.js';
-export { type CallRefusal, type GuardedCall, RequestCalls } from './request-calls.js';
+export { type CallRefusal, type MiddlewareCall, RequestCalls } from './request-calls.js';
 export { routeClientKey, routeKey, UNMATCHED_ROUTE } from './request-key.js';
 export { sealResponse } from './seal-response.js';
 export { BreakerStatus, DEFAULT_STATUS_LIMIT, type StatusOptions } from './status.js';

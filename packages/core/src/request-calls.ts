@@ -5,7 +5,7 @@ import type { DegradedInfo } from './http-types.js';
  * One middleware's hold on one request: the middleware's guard and the request guard
  * it began.
  */
-export interface GuardedCall<Ctx = unknown, Degraded = unknown> {
+export interface MiddlewareCall<Ctx = unknown, Degraded = unknown> {
   readonly guard: HttpGuard<Ctx, Degraded>;
   readonly request: HttpRequestGuard<Ctx, Degraded>;
 }
@@ -44,7 +44,7 @@ export interface CallRefusal<C> {
 export class RequestCalls<
   Ctx = unknown,
   Degraded = unknown,
-  C extends GuardedCall<Ctx, Degraded> = GuardedCall<Ctx, Degraded>,
+  C extends MiddlewareCall<Ctx, Degraded> = MiddlewareCall<Ctx, Degraded>,
 > {
   /** Every middleware holding the request, outermost first. */
   readonly calls: C[] = [];

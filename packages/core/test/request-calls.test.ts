@@ -4,9 +4,9 @@
  */
 import {
   type DegradedInfo,
-  type GuardedCall,
   HttpGuard,
   type HttpGuardOptions,
+  type MiddlewareCall,
   RequestCalls,
 } from '../src/index.js';
 import { FakeClock } from './helpers.js';
@@ -16,7 +16,7 @@ interface Ctx {
   exposed: string[];
 }
 
-type Call = GuardedCall<Ctx, () => void>;
+type Call = MiddlewareCall<Ctx, () => void>;
 
 const clock = () => new FakeClock(1_000);
 

@@ -1,4 +1,4 @@
-import { type GuardedCall, RequestCalls } from '@breakwater/core';
+import { type MiddlewareCall, RequestCalls } from '@breakwater/core';
 import type { Request, Response } from 'express';
 import type { DegradedHandler } from './types.js';
 
@@ -6,7 +6,7 @@ import type { DegradedHandler } from './types.js';
 export const kState: unique symbol = Symbol('breakwater.express.request');
 
 /** One middleware's hold on one request. */
-export type Call = GuardedCall<Request, DegradedHandler>;
+export type Call = MiddlewareCall<Request, DegradedHandler>;
 
 /** A mount the request went through: the part of `req.baseUrl` it added, and the params matched then. */
 export interface Mount {

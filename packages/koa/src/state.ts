@@ -1,4 +1,4 @@
-import { type GuardedCall, RequestCalls } from '@breakwater/core';
+import { type MiddlewareCall, RequestCalls } from '@breakwater/core';
 import type { Context } from 'koa';
 import type { DegradedHandler } from './types.js';
 
@@ -6,7 +6,7 @@ import type { DegradedHandler } from './types.js';
 export const kState: unique symbol = Symbol('breakwater.koa.request');
 
 /** One middleware's hold on one request. */
-export type Call = GuardedCall<Context, DegradedHandler>;
+export type Call = MiddlewareCall<Context, DegradedHandler>;
 
 /**
  * Everything Breakwater keeps about one request, shared by all its middlewares: the
