@@ -53,6 +53,7 @@ import type {
   TransitionInfo,
   TransitionReason,
 } from './types.js';
+import { WarnOnce } from './warn-once.js';
 import { CountWindow, FAILURE, type OutcomeWindow, SLOW, TimeWindow } from './windows.js';
 
 /**
@@ -112,7 +113,7 @@ export class CircuitBreaker {
   private lastTransition: TransitionInfo | null = null;
   private stateListeners: Listeners<StateChangeEvent> | null = null;
   private callListeners: Listeners<CallEvent> | null = null;
-  private warned: Set<string> | null = null;
+  private warned: WarnOnce | null = null;
   private passPermits: Array<AdmittedPermit | undefined> | null = null;
   private wouldReject: RejectionReason | null = null;
 
@@ -954,26 +955,10 @@ export class CircuitBreaker {
     );
   }
 
+  /** Warns once per code per breaker; the `WarnOnce` is made on the first warning, so idle breakers stay small. */
   private warn(code: string, message: string, error?: unknown): void {
-    if (this.warned === null) this.warned = new Set();
-    if (this.warned.has(code)) return;
-    this.warned.add(code);
-    const detail =
-      error instanceof Error
-        ? (error.stack ?? error.message)
-        : error === undefined
-          ? undefined
-          : String(error);
-    try {
-      process.emitWarning(
-        message,
-        detail === undefined
-          ? { type: 'BreakwaterWarning', code }
-          : { type: 'BreakwaterWarning', code, detail },
-      );
-    } catch {
-      // Warnings never break a call.
-    }
+    if (this.warned === null) this.warned = new WarnOnce();
+    this.warned.warn(code, message, error);
   }
 
   // ------------------------------------------------------------ persistence

@@ -3,7 +3,8 @@
  * authorize hooks) once per code per owner, with `process.emitWarning`, so a callback
  * that throws on every request does not flood the logs and never fails the request.
  *
- * Each middleware owns one: there is no module-level state.
+ * Each middleware, breaker (made on its first warning) and telemetry hub owns one:
+ * there is no module-level state.
  *
  * @internal
  */

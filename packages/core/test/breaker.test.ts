@@ -683,6 +683,30 @@ describe('execute', () => {
     }
   });
 
+  test('warns once per code per breaker, with the error as detail, and never throws for it', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {
+      throw new Error('a warning handler that throws');
+    });
+    try {
+      const classify = () => {
+        throw new Error('classifier bug');
+      };
+      const { b: first } = breaker({ classify });
+      const { b: second } = breaker({ classify });
+      for (const b of [first, second, first, second]) await expect(b.execute(() => 1)).resolves.toBe(1);
+      expect(warn).toHaveBeenCalledTimes(2);
+      for (const call of warn.mock.calls) {
+        expect(call[1]).toMatchObject({
+          type: 'BreakwaterWarning',
+          code: 'BREAKWATER_CLASSIFY_THREW',
+          detail: expect.stringContaining('Error: classifier bug'),
+        });
+      }
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   test('fallback answers rejections, failures and timeouts', async () => {
     const { b } = breaker();
     const fallback = jest.fn((e: unknown) => `fallback:${(e as Error).name}`);
