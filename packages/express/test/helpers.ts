@@ -3,15 +3,8 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { serve as serveListener } from '../../core/test-support/index.js';
 
-export {
-  captureWarnings,
-  FakeClock,
-  gate,
-  hangingServer,
-  portOf,
-  quickTrip,
-  until,
-} from '../../core/test-support/index.js';
+// The helpers every adapter suite shares; `serve` below takes the app instead of a listener.
+export * from '../../core/test-support/index.js';
 
 /** Both Express majors, through the package aliases: every suite runs against each. */
 export const expressVersions = [

@@ -4,15 +4,8 @@ import type { Context, Middleware, Next } from 'koa';
 import request from 'supertest';
 import { serve as serveListener } from '../../core/test-support/index.js';
 
-export {
-  captureWarnings,
-  FakeClock,
-  gate,
-  hangingServer,
-  portOf,
-  quickTrip,
-  until,
-} from '../../core/test-support/index.js';
+// The helpers every adapter suite shares; `serve` below takes the app instead of a listener.
+export * from '../../core/test-support/index.js';
 
 type KoaClass = typeof Koa;
 
