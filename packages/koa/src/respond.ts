@@ -11,7 +11,7 @@ import type { DegradedHandler } from './types.js';
 
 /**
  * Sets the default degraded answer (503, `Retry-After`, problem+json) on `ctx`, if
- * nothing was sent yet; Koa writes it.
+ * nothing was sent yet; Koa writes it (on a timeout, {@link sendTimeout} does).
  *
  * @internal
  */
