@@ -16,7 +16,8 @@ import type { Context, Middleware } from 'koa';
  * Answers a refused or timed-out request instead of the default 503 problem+json:
  * cached data, a default, a redirect. It sets the answer on `ctx` like any Koa
  * middleware (`ctx.status`, `ctx.set()`, `ctx.body`, `ctx.redirect()`), synchronously or
- * by returning a promise; Koa sends it. If it throws, rejects, or has not settled within
+ * by returning a promise; Koa sends it (on a timeout, Breakwater sends it as soon as it
+ * settles, so the timed-out handler cannot change it). If it throws, rejects, or has not settled within
  * `degradedTimeoutMs`, the default answer is sent instead and a warning is emitted once.
  *
  * Set `ctx.status` explicitly: on a timeout, `ctx` may still hold what the timed-out
