@@ -58,7 +58,12 @@ interface Reply {
   held: number;
   recorded: number;
   dead: boolean;
+  /** Claims refused for want of slots in this probe period, fleet-wide. */
+  denials: number;
 }
+
+/** Fixed fields of a reply before the counters. */
+const REPLY_FIELDS = 14;
 
 function num(value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value);
@@ -66,7 +71,7 @@ function num(value: unknown): number {
 }
 
 function parseReply(value: unknown): Reply | null {
-  if (!Array.isArray(value) || value.length < 13) return null;
+  if (!Array.isArray(value) || value.length < REPLY_FIELDS) return null;
   return {
     absent: num(value[0]) === 1,
     open: num(value[1]) === 1,
@@ -81,6 +86,7 @@ function parseReply(value: unknown): Reply | null {
     held: num(value[10]),
     recorded: num(value[11]),
     dead: num(value[12]) === 1,
+    denials: num(value[13]),
   };
 }
 
@@ -142,6 +148,9 @@ export class Binding {
   private held = 0;
   private lastRejected = 0;
   private lastUsed = 0;
+  /** Fleet denials seen at the last sync, and whether more came since: someone else wants slots. */
+  private denials = 0;
+  private contended = false;
 
   private readonly unsubscribe: () => void;
 
@@ -277,6 +286,8 @@ export class Binding {
     this.pushedSlow = 0;
     this.held = 0;
     this.lastUsed = 0;
+    this.denials = 0;
+    this.contended = false;
   }
 
   // ------------------------------------------------------------------ sync
@@ -396,8 +407,9 @@ export class Binding {
           release = Math.max(0, this.held - used);
         } else if (rejectedSince > 0 && used >= this.held) {
           want = Math.min(o.halfOpenMaxCalls, rejectedSince);
-        } else if (!busy && this.held > used && this.host.fleetActive()) {
-          // Idle slots go back to the fleet; admit no more on them meanwhile.
+        } else if (this.contended && !busy && this.held > used && this.host.fleetActive()) {
+          // Another instance was refused slots while these sat idle: give them back, and
+          // admit no more on them meanwhile.
           release = this.held - used;
           breaker.fleetSync({ probeQuota: used });
         }
@@ -515,6 +527,8 @@ export class Binding {
 
   private applyProbes(reply: Reply, context: SyncContext): void {
     this.held = reply.held;
+    this.contended = reply.denials > this.denials;
+    this.denials = reply.denials;
     const quota = reply.dead ? Math.min(reply.held, context.used) : reply.held;
     const calls = Math.max(0, reply.probeCalls - reply.recorded);
     const failures = Math.min(calls, Math.max(0, reply.probeFailures - this.pushedFailures));
@@ -530,7 +544,7 @@ export class Binding {
     const size = this.buckets;
     for (let i = context.buckets - 1; i >= 0; i--) {
       const idx = context.oldest + i;
-      const at = 13 + i * 3;
+      const at = REPLY_FIELDS + i * 3;
       let c = num(values[at]);
       let f = num(values[at + 1]);
       let s = num(values[at + 2]);

@@ -28,8 +28,9 @@ function script(source: string): Script {
  *   16 probe calls  17 probe failures  18 probe slow (this holder's new probe outcomes)
  *   19 probeEp (episode those probes belong to)  20 leaseMs (holder lease)
  *   21 readCounters (0/1)  22 number of counter deltas k, then k quadruples: bucket, calls, failures, slow
- * Returns: absent, st, ep, at, un, op, probesKnown, pc, pf, ps, held, recorded, dead,
- *   then (if readCounters) calls, failures, slow per bucket from the oldest to the newest.
+ * Returns: absent, st, ep, at, un, op, probesKnown, pc, pf, ps, held, recorded, dead, denials
+ *   (claims refused for want of slots, this period), then (if readCounters) calls, failures,
+ *   slow per bucket from the oldest to the newest.
  */
 export const SYNC_SCRIPT: Script = script(`
 local now = tonumber(ARGV[1])
@@ -122,7 +123,7 @@ if k > 0 and st == 0 and (knownEp == ep or knownEp == '') then
   end
 end
 
-local out = { absent, st, ep, at, un, op, 0, 0, 0, 0, 0, 0, 0 }
+local out = { absent, st, ep, at, un, op, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 if st == 1 and un <= now then
   local pep = redis.call('HGET', KEYS[3], 'ep')
@@ -166,6 +167,8 @@ if st == 1 and un <= now then
     if rel > 0 then h = h - rel; cl = cl - rel end
     local grant = maxProbes - cl
     if grant > want then grant = want end
+    if grant < 0 then grant = 0 end
+    if grant < want then redis.call('HINCRBY', KEYS[3], 'dn', 1) end
     if grant > 0 then h = h + grant; cl = cl + grant end
     redis.call('HSET', KEYS[3], 'h:' .. holder, h, 'cl', cl)
     if h > r then
@@ -175,7 +178,7 @@ if st == 1 and un <= now then
     end
   end
   redis.call('PEXPIRE', KEYS[3], keep)
-  local p = redis.call('HMGET', KEYS[3], 'c', 'f', 's')
+  local p = redis.call('HMGET', KEYS[3], 'c', 'f', 's', 'dn')
   out[7] = 1
   out[8] = tonumber(p[1]) or 0
   out[9] = tonumber(p[2]) or 0
@@ -183,6 +186,7 @@ if st == 1 and un <= now then
   out[11] = h
   out[12] = r
   if dead then out[13] = 1 end
+  out[14] = tonumber(p[4]) or 0
 end
 
 if readCounters then
