@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { GuardedCall, Lease, Rejection } from './calls.js';
 import {
   attachCause,
@@ -29,7 +30,8 @@ import { describeValue } from './describe.js';
 import { BreakerConfigError, BreakerTimeoutError, ErrorCodes, rejectionError } from './errors.js';
 import { Listeners } from './listeners.js';
 import { DEFAULTS, type ResolvedOptions, resolveOptions, validateOptions } from './options.js';
-import { standaloneTap, type TelemetryTap } from './telemetry/hub.js';
+import { endExecuteSpan, runInSpan } from './telemetry/execute-span.js';
+import { standaloneTap, TELEMETRY_WARNING, type TelemetryTap } from './telemetry/hub.js';
 import { normalizeTelemetry } from './telemetry/options.js';
 import type {
   AdmittedPermit,
@@ -124,6 +126,10 @@ export class CircuitBreaker {
   private tap: FleetTap | null = null;
   /** OpenTelemetry (see telemetry/hub.ts); null when off. */
   private ttap: TelemetryTap | null = null;
+  /** Whether `execute()` starts a span of its own (an explicit `tracerProvider`). */
+  private traced = false;
+  /** The span of the traced `execute()` call being admitted or reported, for the tap; set synchronously. */
+  private cspan: Span | null = null;
 
   constructor(options: CircuitBreakerOptions = {}) {
     validateOptions(options);
@@ -134,7 +140,10 @@ export class CircuitBreaker {
     this.window = this.newWindow();
     if (options.initialState !== undefined) this.restore(options.initialState);
     const telemetry = normalizeTelemetry(options.telemetry);
-    if (telemetry !== null) this.ttap = standaloneTap(telemetry);
+    if (telemetry !== null) {
+      this.ttap = standaloneTap(telemetry);
+      this.traced = this.ttap.traces;
+    }
   }
 
   // ---------------------------------------------------------------- reading
@@ -311,7 +320,7 @@ export class CircuitBreaker {
         return PASS;
     }
     this.totals.rejected++;
-    if (this.ttap !== null) this.ttap.call(REJECTED, 0, this.s, undefined, now, this);
+    if (this.ttap !== null) this.ttap.call(REJECTED, 0, this.s, undefined, now, this, this.cspan);
     if (this.callListeners !== null && this.callListeners.size > 0) {
       this.emitCall({
         name: this.name,
@@ -370,6 +379,10 @@ export class CircuitBreaker {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const o = this.o;
     if (o.mode === 'off' || this.s === DISABLED) return this.passThrough(fn, signal);
+    if (this.traced) {
+      const span = this.startSpan();
+      if (span !== null) return this.tracedExecute(span, fn, options, signal);
+    }
     const start = o.clock.now();
     const token = this.admit(start);
     if (token < PASS) {
@@ -420,6 +433,67 @@ export class CircuitBreaker {
     );
   }
 
+  /** The span of a traced `execute()` call; `null` (and warned once) when the provider throws. */
+  private startSpan(): Span | null {
+    try {
+      return (this.ttap as TelemetryTap).startSpan(this);
+    } catch (thrown) {
+      this.warn(
+        TELEMETRY_WARNING,
+        `Starting the span of a call through breaker "${this.name}" threw; the call runs without one`,
+        thrown,
+      );
+      return null;
+    }
+  }
+
+  /**
+   * `execute()` with an explicit `tracerProvider`: admits with `span` as the call's span
+   * (a rejection or a lazy transition lands on it), then runs the call through a
+   * {@link GuardedCall} with `span` active, which reports with it and ends it.
+   */
+  private tracedExecute<T>(
+    span: Span,
+    fn: (signal: AbortSignal) => T | PromiseLike<T>,
+    options: ExecuteOptions<T> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const start = this.o.clock.now();
+    const outer = this.cspan;
+    this.cspan = span;
+    let token: number;
+    try {
+      token = this.admit(start);
+    } finally {
+      this.cspan = outer;
+    }
+    if (token < PASS) {
+      const error = rejectionError(
+        this.name,
+        this.key,
+        REASONS[token]!,
+        STATE_NAMES[this.s]!,
+        this.retryAfter(token, start),
+      );
+      this.endCallSpan(span, REJECTED, error);
+      return options?.fallback ? this.runFallback(options.fallback, error) : rejectLater(error);
+    }
+    const gen = this.gen;
+    return runInSpan(
+      span,
+      () => new GuardedCall<T>(this, token, gen, start, fn, options, signal, span).promise,
+    );
+  }
+
+  /** @internal Ends the span of a traced `execute()` call (telemetry/execute-span.ts). */
+  endCallSpan(span: Span, kind: number, error: unknown): void {
+    try {
+      endExecuteSpan(span, kind, error);
+    } catch (thrown) {
+      this.warn(TELEMETRY_WARNING, `Ending the span of a call through breaker "${this.name}" threw`, thrown);
+    }
+  }
+
   private passThrough<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, signal: AbortSignal | undefined) {
     try {
       return Promise.resolve(fn(signal ?? neverAborted()));
@@ -466,47 +540,76 @@ export class CircuitBreaker {
     return undefined;
   }
 
-  /** @internal */
-  settleValue(token: number, gen: number, start: number, value: unknown): void {
-    if (token === PASS) return;
+  /**
+   * @internal `span`: the call's own span (traced `execute()`), else `null`.
+   * @returns the kind reported, or PASS when nothing was (an observe-mode pass).
+   */
+  settleValue(token: number, gen: number, start: number, value: unknown, span: Span | null = null): number {
+    if (token === PASS) return PASS;
     const now = this.o.clock.now();
     const durationMs = now > start ? now - start : 0;
     const verdict = this.o.classify === undefined ? undefined : this.classify({ result: value, durationMs });
     const kind = verdict === 'failure' ? FAILED : verdict === 'ignore' ? IGNORED : SUCCESS;
-    this.report(token, gen, kind, durationMs, undefined, now);
+    this.report(token, gen, kind, durationMs, undefined, now, span);
+    return kind;
   }
 
-  /** @internal */
+  /** @internal As {@link settleValue}. */
   settleError(
     token: number,
     gen: number,
     start: number,
     error: unknown,
     signal: AbortSignal | undefined,
-  ): void {
-    if (token === PASS) return;
+    span: Span | null = null,
+  ): number {
+    if (token === PASS) return PASS;
     const now = this.o.clock.now();
     const durationMs = now > start ? now - start : 0;
     if (signal?.aborted) {
-      this.report(token, gen, IGNORED, durationMs, undefined, now);
-      return;
+      this.report(token, gen, IGNORED, durationMs, undefined, now, span);
+      return IGNORED;
     }
     const verdict = this.o.classify === undefined ? undefined : this.classify({ error, durationMs });
     const kind = verdict === 'success' ? SUCCESS : verdict === 'ignore' ? IGNORED : FAILED;
-    this.report(token, gen, kind, durationMs, error, now);
+    this.report(token, gen, kind, durationMs, error, now, span);
+    return kind;
   }
 
-  /** @internal */
-  settleTimeout(token: number, gen: number, start: number): void {
-    if (token === PASS) return;
+  /** @internal As {@link settleValue}. */
+  settleTimeout(token: number, gen: number, start: number, span: Span | null = null): number {
+    if (token === PASS) return PASS;
     const now = this.o.clock.now();
-    this.report(token, gen, TIMED_OUT, now > start ? now - start : 0, undefined, now);
+    this.report(token, gen, TIMED_OUT, now > start ? now - start : 0, undefined, now, span);
+    return TIMED_OUT;
   }
 
   // ------------------------------------------------------------- recording
 
-  /** @internal Records one reported call at `now`; `durationMs` is already measured. */
-  report(token: number, gen: number, kind: number, durationMs: number, error: unknown, now: number): void {
+  /**
+   * @internal Records one reported call at `now`; `durationMs` is already measured.
+   * `span`: the call's own span (traced `execute()`), which the tap annotates, and the
+   * transitions the call causes land on, instead of the active span.
+   */
+  report(
+    token: number,
+    gen: number,
+    kind: number,
+    durationMs: number,
+    error: unknown,
+    now: number,
+    span: Span | null = null,
+  ): void {
+    if (span !== null) {
+      const outer = this.cspan;
+      this.cspan = span;
+      try {
+        this.report(token, gen, kind, durationMs, error, now);
+      } finally {
+        this.cspan = outer;
+      }
+      return;
+    }
     if (this.s !== CLOSED || this.rampUntil !== null) this.advance(now);
     const totals = this.totals;
     if (kind === SUCCESS) totals.successes++;
@@ -535,7 +638,7 @@ export class CircuitBreaker {
     }
     // The state that admitted the call: a lease id (> 0) is a half-open probe's.
     if (this.ttap !== null)
-      this.ttap.call(kind, durationMs, token > 0 ? HALF_OPEN : CLOSED, error, now, this);
+      this.ttap.call(kind, durationMs, token > 0 ? HALF_OPEN : CLOSED, error, now, this, this.cspan);
     if (this.callListeners !== null && this.callListeners.size > 0) {
       const event: CallEvent = {
         name: this.name,
@@ -715,7 +818,7 @@ export class CircuitBreaker {
     const fromName = STATE_NAMES[from]!;
     const toName = STATE_NAMES[to]!;
     this.lastTransition = { from: fromName, to: toName, reason, at };
-    if (this.ttap !== null) this.ttap.transition(from, to, reason, at, this);
+    if (this.ttap !== null) this.ttap.transition(from, to, reason, at, this, this.cspan);
     if (this.stateListeners !== null && this.stateListeners.size > 0) {
       this.stateListeners.emit(
         { name: this.name, key: this.key, from: fromName, to: toName, reason, at },
@@ -860,6 +963,7 @@ export class CircuitBreaker {
    */
   telemetryTap(tap: TelemetryTap | null): void {
     this.ttap = tap;
+    this.traced = tap?.traces === true;
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { CircuitBreaker } from './breaker.js';
 import { checkDuration, FAILED, IGNORED, isPromiseLike, PASS, SUCCESS, TIMED_OUT } from './codes.js';
 import { BreakerTimeoutError } from './errors.js';
@@ -62,7 +63,12 @@ export class Rejection implements RejectedPermit {
   ) {}
 }
 
-/** One `execute()` call with a timeout or a caller's signal. @internal */
+/**
+ * One `execute()` call with a timeout or a caller's signal, or with a span of its own
+ * (an explicit `tracerProvider`: reported with it, which is ended once settled).
+ *
+ * @internal
+ */
 export class GuardedCall<T> {
   readonly promise: Promise<T>;
   private done = false;
@@ -79,6 +85,7 @@ export class GuardedCall<T> {
     fn: (signal: AbortSignal) => T | PromiseLike<T>,
     private readonly options: ExecuteOptions<T> | undefined,
     private readonly signal: AbortSignal | undefined,
+    private readonly span: Span | null = null,
   ) {
     this.promise = new Promise<T>((resolve, reject) => {
       this.resolve = resolve;
@@ -117,20 +124,23 @@ export class GuardedCall<T> {
 
   private onValue(value: T): void {
     if (!this.finish()) return;
-    this.breaker.settleValue(this.token, this.gen, this.start, value);
+    const kind = this.breaker.settleValue(this.token, this.gen, this.start, value, this.span);
+    if (this.span !== null) this.breaker.endCallSpan(this.span, kind, undefined);
     this.resolve(value);
   }
 
   private onError(error: unknown): void {
     if (!this.finish()) return;
-    this.breaker.settleError(this.token, this.gen, this.start, error, this.signal);
+    const kind = this.breaker.settleError(this.token, this.gen, this.start, error, this.signal, this.span);
+    if (this.span !== null) this.breaker.endCallSpan(this.span, kind, error);
     this.fail(error);
   }
 
   private onTimeout(timeoutMs: number): void {
     if (!this.finish()) return;
     const error = new BreakerTimeoutError(this.breaker.name, timeoutMs);
-    this.breaker.settleTimeout(this.token, this.gen, this.start);
+    const kind = this.breaker.settleTimeout(this.token, this.gen, this.start, this.span);
+    if (this.span !== null) this.breaker.endCallSpan(this.span, kind, error);
     this.controller.abort(error);
     this.fail(error);
   }
@@ -138,7 +148,8 @@ export class GuardedCall<T> {
   private readonly onAbort = (): void => {
     if (!this.finish()) return;
     const reason: unknown = this.signal?.reason;
-    this.breaker.settleError(this.token, this.gen, this.start, reason, this.signal);
+    const kind = this.breaker.settleError(this.token, this.gen, this.start, reason, this.signal, this.span);
+    if (this.span !== null) this.breaker.endCallSpan(this.span, kind, reason);
     this.controller.abort(reason);
     // The caller gave up: no fallback, the caller's reason.
     this.reject(reason);

@@ -171,14 +171,26 @@ export interface CircuitBreakerOptions {
 /**
  * How a breaker (or a registry's breakers) reports to OpenTelemetry. Breakwater never
  * creates a provider, exporter or context manager: it annotates the spans the app's
- * instrumentation made and records metrics through the app's meter provider.
+ * instrumentation made (and, with an explicit `tracerProvider`, starts `execute()` spans
+ * from it) and records metrics through the app's meter provider.
  */
 export interface TelemetryOptions {
   /**
-   * Accepted for symmetry with OpenTelemetry instrumentations. Breakwater starts no span
-   * of its own: it annotates the span that is active when a call is reported (for the
-   * HTTP adapters, the request's server span), whichever provider started it.
-   * Default: the global tracer provider.
+   * Given explicitly, `execute()` starts a span of its own per call from this provider's
+   * tracer (scope: the package's name and version): INTERNAL, named
+   * `circuit_breaker.execute <name>`, a child of the active span and active around `fn`,
+   * with the `circuit_breaker.*` attributes and transition events, ended when the call
+   * settles; a failure, timeout or rejection sets status ERROR, `error.type` and an
+   * exception event. Default: none, and no span is started: the span active when a call
+   * is reported (for the HTTP adapters, the request's server span) is annotated,
+   * whichever provider started it. Permits (`tryAcquire()`, and so the HTTP adapters)
+   * never start a span.
+   *
+   * @example
+   * ```ts
+   * const breaker = new CircuitBreaker({ name: 'payments', telemetry: { tracerProvider } });
+   * await breaker.execute(() => charge()); // span "circuit_breaker.execute payments"
+   * ```
    */
   tracerProvider?: TracerProvider | undefined;
   /** Where the metrics go. Default: the global meter provider (looked up again at most once a second until one is registered). */

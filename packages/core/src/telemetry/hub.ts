@@ -10,7 +10,9 @@
  * - Metric attribute objects are cached per (name, outcome, state) and reused: a call
  *   allocates nothing of Breakwater's (the SDK's own recording may).
  * - Spans: only the active span, only when it is recording; nothing is allocated
- *   otherwise.
+ *   otherwise. With an explicit `tracerProvider`, `execute()` starts a span of its own
+ *   (see execute-span.ts) and the breaker hands it over: that span is annotated
+ *   instead of the active one.
  *
  * @internal
  */
@@ -23,6 +25,9 @@ import {
   type MeterProvider,
   metrics,
   type ObservableResult,
+  type Span,
+  SpanKind,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import { FAILED, OUTCOMES, REJECTED, STATE_NAMES } from '../codes.js';
@@ -52,11 +57,14 @@ export const TELEMETRY_WARNING = 'BREAKWATER_TELEMETRY_ERROR';
 
 /**
  * What a breaker calls. Positional arguments, codes from `codes.ts`: nothing is
- * allocated per call.
+ * allocated per call. `span` is the span `execute()` started for the call (explicit
+ * `tracerProvider` only), annotated instead of the active span; `null` otherwise.
  *
  * @internal
  */
 export interface TelemetryTap {
+  /** Whether `execute()` starts a span of its own (an explicit `tracerProvider` was given). */
+  readonly traces: boolean;
   /**
    * A reported call (`kind` SUCCESS, FAILED, IGNORED, TIMED_OUT) or a rejection
    * (REJECTED); `state` admitted or rejected it; `breaker` is the caller.
@@ -68,9 +76,23 @@ export interface TelemetryTap {
     error: unknown,
     now: number,
     breaker: TappedBreaker,
+    span: Span | null,
   ): void;
   /** A transition, at its (due) time. */
-  transition(from: number, to: number, reason: TransitionReason, at: number, breaker: TappedBreaker): void;
+  transition(
+    from: number,
+    to: number,
+    reason: TransitionReason,
+    at: number,
+    breaker: TappedBreaker,
+    span: Span | null,
+  ): void;
+  /**
+   * Starts the INTERNAL span of one `execute()` call (only when `traces`), a child of
+   * the active context, from the explicit provider's tracer. May throw (a provider
+   * that throws): the caller then runs the call without a span.
+   */
+  startSpan(breaker: TappedBreaker): Span;
 }
 
 /** What a breaker offers its tap. */
@@ -196,11 +218,19 @@ export class Series {
   /** Failure attribute sets by `error.type`, then state. */
   #failures: Map<string, Array<Attributes | undefined>> | null = null;
   #errorTypes: Set<string> | null = null;
+  /** The name of the spans `execute()` starts (explicit `tracerProvider`), built on first use. */
+  #spanName: string | null = null;
 
   constructor(id: string, name: string, bucket: string | undefined) {
     this.id = id;
     this.name = name;
     this.bucket = bucket;
+  }
+
+  /** `circuit_breaker.execute <name>`: low cardinality, the name as on metrics. */
+  get spanName(): string {
+    if (this.#spanName === null) this.#spanName = `${TelemetryNames.spans.execute} ${this.name}`;
+    return this.#spanName;
   }
 
   #base(): Record<string, string> {
@@ -313,23 +343,46 @@ export class BreakerTap implements TelemetryTap {
     this.key = key;
   }
 
-  call(kind: number, durationMs: number, state: number, error: unknown, now: number): void {
+  get traces(): boolean {
+    return this.hub.traces;
+  }
+
+  call(
+    kind: number,
+    durationMs: number,
+    state: number,
+    error: unknown,
+    now: number,
+    _breaker?: TappedBreaker,
+    span: Span | null = null,
+  ): void {
     const hub = this.hub;
-    // No SDK: return before anything else, until the hub looks again.
+    // No SDK: return before anything else, until the hub looks again (never idle with a tracerProvider).
     if (hub.idle && now < hub.nextCheck && --hub.budget >= 0) return;
     try {
-      hub.call(this, kind, durationMs, state, error, now);
+      hub.call(this, kind, durationMs, state, error, now, span);
     } catch (thrown) {
       this.hub.warn('Recording a circuit breaker call in OpenTelemetry threw', thrown);
     }
   }
 
-  transition(from: number, to: number, reason: TransitionReason, at: number): void {
+  transition(
+    from: number,
+    to: number,
+    reason: TransitionReason,
+    at: number,
+    _breaker?: TappedBreaker,
+    span: Span | null = null,
+  ): void {
     try {
-      this.hub.transition(this, from, to, reason, at);
+      this.hub.transition(this, from, to, reason, at, span);
     } catch (thrown) {
       this.hub.warn('Recording a circuit breaker transition in OpenTelemetry threw', thrown);
     }
+  }
+
+  startSpan(): Span {
+    return this.hub.startSpan(this);
   }
 
   /** The key as it goes on spans (`recordKey`), computed once; `null` when it does not. */
@@ -371,6 +424,8 @@ export class TelemetryHub implements CountSource {
   #provider: MeterProvider | undefined = undefined;
   #instruments: Instruments | null = null;
   #tracing = false;
+  /** The explicit tracerProvider's tracer, made on the first span. */
+  #tracer: Tracer | null = null;
   /**
    * True while there is nothing to record to (no meter, no context manager): taps return
    * at once until `nextCheck` (on the breakers' clock) or `budget` calls. Read by
@@ -394,6 +449,27 @@ export class TelemetryHub implements CountSource {
   /** How keys go on spans, if they do. */
   get recordKey(): ((key: string) => string) | undefined {
     return this.#cfg.recordKey;
+  }
+
+  /** Whether `execute()` starts spans of its own: a `tracerProvider` was given. */
+  get traces(): boolean {
+    return this.#cfg.tracerProvider !== undefined;
+  }
+
+  /**
+   * Starts the INTERNAL span of one `execute()` call from the explicit provider's tracer
+   * (scope: the package's name and version), a child of the active context.
+   */
+  startSpan(tap: BreakerTap): Span {
+    const provider = this.#cfg.tracerProvider;
+    if (provider === undefined) throw new Error('startSpan without a tracerProvider');
+    if (this.#tracer === null) this.#tracer = provider.getTracer(SCOPE_NAME, SCOPE_VERSION);
+    const series = tap.series;
+    // A fresh attributes object: some SDKs merge the sampler's attributes into it.
+    return this.#tracer.startSpan(series.spanName, {
+      kind: SpanKind.INTERNAL,
+      attributes: { [A.name]: series.name },
+    });
   }
 
   /**
@@ -421,7 +497,15 @@ export class TelemetryHub implements CountSource {
     return new BreakerTap(this, series, key);
   }
 
-  call(tap: BreakerTap, kind: number, durationMs: number, state: number, error: unknown, now: number): void {
+  call(
+    tap: BreakerTap,
+    kind: number,
+    durationMs: number,
+    state: number,
+    error: unknown,
+    now: number,
+    own: Span | null,
+  ): void {
     if (now >= this.nextCheck || --this.budget < 0) this.#refresh(now);
     const instruments = this.#instruments;
     if (instruments !== null) {
@@ -430,23 +514,28 @@ export class TelemetryHub implements CountSource {
       instruments.calls.add(1, attributes);
       if (kind !== REJECTED) instruments.duration.record(durationMs / 1_000, attributes);
     }
-    if (this.#tracing) {
-      const span = trace.getActiveSpan();
-      if (span?.isRecording()) {
-        span.setAttributes(tap.series.span(kind, state));
-        if (this.#cfg.recordKey !== undefined) {
-          const key = tap.spanKey();
-          if (key !== null) span.setAttribute(A.key, key);
-        }
+    // The call's own span (explicit tracerProvider), else the active one.
+    const span = own ?? (this.#tracing ? trace.getActiveSpan() : undefined);
+    if (span?.isRecording()) {
+      span.setAttributes(tap.series.span(kind, state));
+      if (this.#cfg.recordKey !== undefined) {
+        const key = tap.spanKey();
+        if (key !== null) span.setAttribute(A.key, key);
       }
     }
   }
 
-  transition(tap: BreakerTap, from: number, to: number, reason: TransitionReason, at: number): void {
+  transition(
+    tap: BreakerTap,
+    from: number,
+    to: number,
+    reason: TransitionReason,
+    at: number,
+    own: Span | null,
+  ): void {
     if (at >= this.nextCheck || --this.budget < 0) this.#refresh(at);
     this.#instruments?.transitions.add(1, tap.series.transition(from, to));
-    if (!this.#tracing) return;
-    const span = trace.getActiveSpan();
+    const span = own ?? (this.#tracing ? trace.getActiveSpan() : undefined);
     if (!span?.isRecording()) return;
     const attributes: Record<string, string> = {
       [A.name]: tap.series.name,
@@ -506,7 +595,8 @@ export class TelemetryHub implements CountSource {
       }
     }
     this.#tracing = hasContextManager();
-    this.idle = this.#instruments === null && !this.#tracing;
+    // An explicit tracerProvider: `execute()` spans are annotated with or without a context manager.
+    this.idle = this.#instruments === null && !this.#tracing && this.#cfg.tracerProvider === undefined;
   }
 
   #admitName(name: string): string {
@@ -554,6 +644,10 @@ class PendingTap implements TelemetryTap {
     this.#config = config;
   }
 
+  get traces(): boolean {
+    return this.#config.tracerProvider !== undefined;
+  }
+
   call(
     kind: number,
     durationMs: number,
@@ -561,12 +655,24 @@ class PendingTap implements TelemetryTap {
     error: unknown,
     now: number,
     breaker: TappedBreaker,
+    span: Span | null,
   ): void {
-    this.#start(breaker).call(kind, durationMs, state, error, now);
+    this.#start(breaker).call(kind, durationMs, state, error, now, breaker, span);
   }
 
-  transition(from: number, to: number, reason: TransitionReason, at: number, breaker: TappedBreaker): void {
-    this.#start(breaker).transition(from, to, reason, at);
+  transition(
+    from: number,
+    to: number,
+    reason: TransitionReason,
+    at: number,
+    breaker: TappedBreaker,
+    span: Span | null,
+  ): void {
+    this.#start(breaker).transition(from, to, reason, at, breaker, span);
+  }
+
+  startSpan(breaker: TappedBreaker): Span {
+    return this.#start(breaker).startSpan();
   }
 
   #start(breaker: TappedBreaker): BreakerTap {

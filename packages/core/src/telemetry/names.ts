@@ -33,6 +33,13 @@ export const TelemetryNames = {
     /** On the HTTP server span: the route template, when known. */
     httpRoute: 'http.route',
   },
+  spans: {
+    /**
+     * With an explicit `tracerProvider`, `execute()` starts an INTERNAL span named
+     * `circuit_breaker.execute <name>` (the name as on metrics).
+     */
+    execute: 'circuit_breaker.execute',
+  },
   events: {
     /** Added to the span of the call that caused a transition. */
     stateChange: 'circuit_breaker.state_change',
