@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { BreakerRegistry, TelemetryNames } from '@breakwater/core';
+import { SpanKind, trace } from '@opentelemetry/api';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Express } from 'express';
@@ -162,6 +163,31 @@ for (const [version, express] of versions) {
       assert.equal(byRoute('/x')?.attributes[A.outcome], 'success');
       assert.equal(byRoute('/y')?.attributes[A.outcome], undefined);
       assert.equal(byRoute('/y')?.attributes[A.name], undefined);
+    });
+
+    test('telemetry.tracerProvider: the server span is still annotated, and req.breakwater.execute() starts its own span', async () => {
+      const a = express();
+      a.use(circuitBreaker({ telemetry: { tracerProvider: trace.getTracerProvider() } }));
+      a.get('/quote', async (req, res, next) => {
+        try {
+          res.json(await req.breakwater?.execute('pricing', async () => ({ price: 1 })));
+        } catch (error) {
+          next(error);
+        }
+      });
+      assert.equal((await get(`${await serve(a)}/quote`)).status, 200);
+      const server = only(await serverSpans(1));
+      assert.equal(server.attributes[A.outcome], 'success');
+      assert.equal(server.attributes[A.httpRoute], '/quote');
+      const own = finishedSpans().filter((s) => s.name === `${TelemetryNames.spans.execute} default`);
+      assert.equal(own.length, 1, 'one span for the execute() call, none for the request');
+      assert.equal(own[0]!.kind, SpanKind.INTERNAL);
+      assert.equal(own[0]!.spanContext().traceId, server.spanContext().traceId);
+      assert.deepEqual(own[0]!.attributes, {
+        [A.name]: 'default',
+        [A.state]: 'closed',
+        [A.outcome]: 'success',
+      });
     });
   });
 }

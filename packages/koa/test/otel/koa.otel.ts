@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { BreakerRegistry, TelemetryNames } from '@breakwater/core';
+import { SpanKind, trace } from '@opentelemetry/api';
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type Koa from 'koa';
@@ -140,6 +141,30 @@ for (const [version, KoaApp] of versions) {
       assert.equal(span.attributes[A.outcome], 'timeout');
       assert.equal(span.attributes[A.state], 'closed');
       assert.equal(span.attributes[A.httpRoute], '/hang');
+    });
+
+    test('telemetry.tracerProvider: the server span is still annotated, and ctx.state.breakwater.execute() starts its own span', async () => {
+      const a = new KoaApp();
+      a.silent = true;
+      const router = new Router();
+      a.use(circuitBreaker({ telemetry: { tracerProvider: trace.getTracerProvider() } }));
+      router.get('/quote', async (ctx) => {
+        ctx.body = await ctx.state.breakwater?.execute('pricing', async () => ({ price: 1 }));
+      });
+      a.use(router.routes());
+      assert.equal((await get(`${await serve(a.callback())}/quote`)).status, 200);
+      const server = only(await serverSpans(1));
+      assert.equal(server.attributes[A.outcome], 'success');
+      assert.equal(server.attributes[A.httpRoute], '/quote');
+      const own = finishedSpans().filter((s) => s.name === `${TelemetryNames.spans.execute} default`);
+      assert.equal(own.length, 1, 'one span for the execute() call, none for the request');
+      assert.equal(own[0]!.kind, SpanKind.INTERNAL);
+      assert.equal(own[0]!.spanContext().traceId, server.spanContext().traceId);
+      assert.deepEqual(own[0]!.attributes, {
+        [A.name]: 'default',
+        [A.state]: 'closed',
+        [A.outcome]: 'success',
+      });
     });
   });
 }
