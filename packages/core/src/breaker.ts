@@ -407,15 +407,7 @@ export class CircuitBreaker {
       return options?.fallback ? this.runFallback(options.fallback, error) : rejectLater(error);
     }
     const fallback = options?.fallback;
-    if (result instanceof Promise && fallback === undefined) {
-      // Record on a side branch and hand the caller fn's own promise: the outcome is
-      // recorded before the caller resumes, and the caller waits one hop, not two.
-      result.then(
-        (value: T) => this.settleValue(token, gen, start, value),
-        (error: unknown) => this.settleError(token, gen, start, error, undefined),
-      );
-      return result;
-    }
+    if (result instanceof Promise && fallback === undefined) return this.track(result, token, gen, start);
     if (!isPromiseLike(result)) {
       this.settleValue(token, gen, start, result);
       return Promise.resolve(result);
@@ -431,6 +423,19 @@ export class CircuitBreaker {
         throw error;
       },
     );
+  }
+
+  /**
+   * Records the outcome of `result` on a side branch and hands the caller `fn`'s own
+   * promise: the outcome is recorded before the caller resumes, and the caller waits
+   * one hop, not two. A method of its own, so its closures capture only what they use.
+   */
+  private track<T>(result: Promise<T>, token: number, gen: number, start: number): Promise<T> {
+    result.then(
+      (value: T) => this.settleValue(token, gen, start, value, null),
+      (error: unknown) => this.settleError(token, gen, start, error, undefined, null),
+    );
+    return result;
   }
 
   /** The span of a traced `execute()` call; `null` (and warned once) when the provider throws. */
