@@ -683,7 +683,8 @@ export class CircuitBreaker {
       failures += fleet.failures;
       slowCalls += fleet.slowCalls;
     }
-    if (calls < o.minimumCalls || calls === 0) return false;
+    // The healthy steady state: nothing failed or was slow, nothing to divide.
+    if (calls < o.minimumCalls || calls === 0 || (failures === 0 && slowCalls === 0)) return false;
     if (failures / calls >= o.failureRateThreshold) {
       this.toOpen('failure_rate', now, this.closedSample());
       return true;

@@ -26,13 +26,12 @@ export class Lease implements AdmittedPermit {
 
   private settle(kind: number, durationMs: number | undefined, error: unknown): void {
     if (this.done) return;
-    checkDuration(durationMs);
+    if (durationMs !== undefined) checkDuration(durationMs);
     if (this.token === PASS) return;
     this.done = true;
     const b = this.breaker;
     const now = b.options.clock.now();
-    const d = durationMs ?? (now > this.start ? now - this.start : 0);
-    b.report(this.token, this.gen, kind, d, error, now);
+    b.report(this.token, this.gen, kind, durationMs ?? (now > this.start ? now - this.start : 0), error, now, null);
   }
 
   success(durationMs?: number): void {
