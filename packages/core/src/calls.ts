@@ -31,7 +31,15 @@ export class Lease implements AdmittedPermit {
     this.done = true;
     const b = this.breaker;
     const now = b.options.clock.now();
-    b.report(this.token, this.gen, kind, durationMs ?? (now > this.start ? now - this.start : 0), error, now, null);
+    b.report(
+      this.token,
+      this.gen,
+      kind,
+      durationMs ?? (now > this.start ? now - this.start : 0),
+      error,
+      now,
+      null,
+    );
   }
 
   success(durationMs?: number): void {
