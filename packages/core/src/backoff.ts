@@ -1,17 +1,7 @@
-import { describeValue } from './describe.js';
-import { BreakerConfigError, ErrorCodes } from './errors.js';
+import { BreakerConfigError, ErrorCodes, invalidOption } from './errors.js';
 import type { Backoff, ExponentialBackoffOptions, Jitter } from './types.js';
 
 const JITTERS: readonly Jitter[] = ['none', 'full', 'equal', 'decorrelated'];
-
-function invalid(option: string, value: unknown, expected: string): BreakerConfigError {
-  return new BreakerConfigError(
-    ErrorCodes.INVALID_OPTION,
-    option,
-    value,
-    `${option} must be ${expected}, got ${describeValue(value)}`,
-  );
-}
 
 /**
  * The same open duration after every opening.
@@ -25,7 +15,7 @@ function invalid(option: string, value: unknown, expected: string): BreakerConfi
  */
 export function constantBackoff(ms: number): Backoff {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw invalid('constantBackoff(ms)', ms, 'a finite number >= 0');
+    throw invalidOption('constantBackoff(ms)', ms, 'a finite number >= 0');
   }
   return () => ms;
 }
@@ -51,7 +41,7 @@ export function constantBackoff(ms: number): Backoff {
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions): Backoff {
   if (typeof options !== 'object' || options === null) {
-    throw invalid('exponentialBackoff(options)', options, 'an object');
+    throw invalidOption('exponentialBackoff(options)', options, 'an object');
   }
   for (const name of Object.keys(options)) {
     if (name !== 'initialMs' && name !== 'maxMs' && name !== 'multiplier' && name !== 'jitter') {
@@ -65,16 +55,20 @@ export function exponentialBackoff(options: ExponentialBackoffOptions): Backoff 
   }
   const { initialMs, maxMs = Number.POSITIVE_INFINITY, multiplier = 2, jitter = 'none' } = options;
   if (typeof initialMs !== 'number' || !Number.isFinite(initialMs) || initialMs <= 0) {
-    throw invalid('exponentialBackoff.initialMs', initialMs, 'a finite number > 0');
+    throw invalidOption('exponentialBackoff.initialMs', initialMs, 'a finite number > 0');
   }
   if (typeof maxMs !== 'number' || Number.isNaN(maxMs) || maxMs < initialMs) {
-    throw invalid('exponentialBackoff.maxMs', maxMs, `a number >= initialMs (${initialMs})`);
+    throw invalidOption('exponentialBackoff.maxMs', maxMs, `a number >= initialMs (${initialMs})`);
   }
   if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1) {
-    throw invalid('exponentialBackoff.multiplier', multiplier, 'a finite number >= 1');
+    throw invalidOption('exponentialBackoff.multiplier', multiplier, 'a finite number >= 1');
   }
   if (!JITTERS.includes(jitter)) {
-    throw invalid('exponentialBackoff.jitter', jitter, `one of ${JITTERS.map((j) => `'${j}'`).join(', ')}`);
+    throw invalidOption(
+      'exponentialBackoff.jitter',
+      jitter,
+      `one of ${JITTERS.map((j) => `'${j}'`).join(', ')}`,
+    );
   }
   return (attempt, { random, previousMs }) => {
     if (jitter === 'decorrelated') {

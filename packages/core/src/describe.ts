@@ -1,6 +1,9 @@
 /**
- * Renders a received value for an error message: short, and never the whole of
- * a large object or string.
+ * Renders a received value for an error message: short, and never the contents of
+ * an object (options can hold secrets, clients or huge structures), nor the whole of
+ * a long string.
+ *
+ * Shared by Breakwater's packages; not part of the supported API.
  *
  * @internal
  */
@@ -13,13 +16,15 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'symbol') return value.toString();
   if (Array.isArray(value)) return 'an array';
   if (value !== null && typeof value === 'object') {
-    let text: string;
+    let name: unknown;
     try {
-      text = JSON.stringify(value) ?? 'an object';
+      name = (value as { constructor?: { name?: unknown } }).constructor?.name;
     } catch {
-      text = 'an object';
+      name = undefined;
     }
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    return typeof name === 'string' && name !== '' && name !== 'Object'
+      ? `an instance of ${name}`
+      : 'an object';
   }
   return String(value);
 }

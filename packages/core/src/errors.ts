@@ -1,3 +1,4 @@
+import { describeValue } from './describe.js';
 import type { BreakerState, RejectionReason } from './types.js';
 
 /** Error codes of Breakwater's errors. Stable: match on these, not on messages. */
@@ -199,5 +200,21 @@ export function isBreakerConfigError(value: unknown): value is BreakerConfigErro
       value.code === ErrorCodes.CONFLICTING_OPTIONS ||
       value.code === ErrorCodes.NOT_RECONFIGURABLE ||
       value.code === ErrorCodes.INVALID_STATE)
+  );
+}
+
+/**
+ * A `BreakerConfigError` (`ERR_BREAKWATER_INVALID_OPTION`) whose message names the
+ * option, what it must be, and the value received: `timeoutMs must be a finite number
+ * > 0, got -1`. Shared by Breakwater's packages; not part of the supported API.
+ *
+ * @internal
+ */
+export function invalidOption(option: string, value: unknown, expected: string): BreakerConfigError {
+  return new BreakerConfigError(
+    ErrorCodes.INVALID_OPTION,
+    option,
+    value,
+    `${option} must be ${expected}, got ${describeValue(value)}`,
   );
 }

@@ -2,6 +2,7 @@ export { constantBackoff, exponentialBackoff } from './backoff.js';
 export { CircuitBreaker } from './breaker.js';
 export { type ClientKeyOptions, clientKey, DEFAULT_IPV6_SUBNET, UNKNOWN_CLIENT } from './client-key.js';
 export { coarseClock } from './clock.js';
+export { describeValue } from './describe.js';
 export { type EnvRegistryOptions, type FromEnvOptions, fromEnv } from './env.js';
 export {
   BreakerConfigError,
@@ -10,6 +11,7 @@ export {
   BreakwaterError,
   type ErrorCode,
   ErrorCodes,
+  invalidOption,
   isBreakerConfigError,
   isBreakerOpenError,
   isBreakerTimeoutError,

@@ -1,6 +1,6 @@
 import { checkIpv6Subnet } from './client-key.js';
 import { describeValue } from './describe.js';
-import { BreakerConfigError, ErrorCodes, isBreakerConfigError } from './errors.js';
+import { BreakerConfigError, ErrorCodes, invalidOption, isBreakerConfigError } from './errors.js';
 import type { HttpGuardOptions, HttpOutcome, KeyMode } from './http-types.js';
 import { validateOptions } from './options.js';
 import { BreakerRegistry, type RegistryGetOptions } from './registry.js';
@@ -275,20 +275,5 @@ function isRegistry(value: unknown): value is BreakerRegistry {
   const r = value as Record<string, unknown>;
   return (
     typeof r['get'] === 'function' && typeof r['snapshot'] === 'function' && typeof r['peek'] === 'function'
-  );
-}
-
-/**
- * A `BreakerConfigError` (`ERR_BREAKWATER_INVALID_OPTION`) whose message names the
- * option, what it must be, and the value received.
- *
- * @internal
- */
-export function invalidOption(option: string, value: unknown, expected: string): BreakerConfigError {
-  return new BreakerConfigError(
-    ErrorCodes.INVALID_OPTION,
-    option,
-    value,
-    `${option} must be ${expected}, got ${describeValue(value)}`,
   );
 }

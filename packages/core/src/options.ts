@@ -1,6 +1,6 @@
 import { coarseClock } from './clock.js';
 import { describeValue } from './describe.js';
-import { BreakerConfigError, type ErrorCode, ErrorCodes } from './errors.js';
+import { BreakerConfigError, type ErrorCode, ErrorCodes, invalidOption } from './errors.js';
 import { normalizeTelemetry } from './telemetry/options.js';
 import type {
   Backoff,
@@ -78,17 +78,12 @@ export interface ResolvedOptions {
   random: () => number;
 }
 
-function fail(code: ErrorCode, option: string, value: unknown, message: string): never {
-  throw new BreakerConfigError(code, option, value, message);
+function throwInvalid(option: string, value: unknown, expected: string): never {
+  throw invalidOption(option, value, expected);
 }
 
-function invalid(option: string, value: unknown, expected: string): never {
-  fail(
-    ErrorCodes.INVALID_OPTION,
-    option,
-    value,
-    `${option} must be ${expected}, got ${describeValue(value)}`,
-  );
+function fail(code: ErrorCode, option: string, value: unknown, message: string): never {
+  throw new BreakerConfigError(code, option, value, message);
 }
 
 function isNumber(value: unknown): value is number {
@@ -96,24 +91,24 @@ function isNumber(value: unknown): value is number {
 }
 
 function ratio(path: string, value: unknown): void {
-  if (!isNumber(value) || value <= 0 || value > 1) invalid(path, value, 'a number in (0, 1]');
+  if (!isNumber(value) || value <= 0 || value > 1) throwInvalid(path, value, 'a number in (0, 1]');
 }
 
 function positiveInteger(path: string, value: unknown): void {
-  if (!Number.isInteger(value) || (value as number) < 1) invalid(path, value, 'an integer >= 1');
+  if (!Number.isInteger(value) || (value as number) < 1) throwInvalid(path, value, 'an integer >= 1');
 }
 
 function nonNegative(path: string, value: unknown): void {
-  if (!isNumber(value) || value < 0) invalid(path, value, 'a finite number >= 0');
+  if (!isNumber(value) || value < 0) throwInvalid(path, value, 'a finite number >= 0');
 }
 
 function positive(path: string, value: unknown): void {
-  if (!isNumber(value) || value <= 0) invalid(path, value, 'a finite number > 0');
+  if (!isNumber(value) || value <= 0) throwInvalid(path, value, 'a finite number > 0');
 }
 
 function validateWindow(path: string, value: unknown): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    invalid(path, value, "an object { kind: 'count', size } or { kind: 'time', durationMs, buckets? }");
+    throwInvalid(path, value, "an object { kind: 'count', size } or { kind: 'time', durationMs, buckets? }");
   }
   const w = value as Record<string, unknown>;
   if (w['kind'] === 'count') {
@@ -154,7 +149,7 @@ function validateWindow(path: string, value: unknown): void {
     }
     return;
   }
-  invalid(`${path}.kind`, w['kind'], "'count' or 'time'");
+  throwInvalid(`${path}.kind`, w['kind'], "'count' or 'time'");
 }
 
 /**
@@ -172,7 +167,7 @@ export function validateOptions(
   const prefix = context.path ? `${context.path}.` : '';
   if (input === undefined) return;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    invalid(context.path ?? 'options', input, 'an object');
+    throwInvalid(context.path ?? 'options', input, 'an object');
   }
   const o = input as Record<string, unknown>;
   for (const name of Object.keys(o)) {
@@ -196,9 +191,9 @@ export function validateOptions(
   const p = (name: string) => `${prefix}${name}`;
   const has = (name: string) => o[name] !== undefined;
   if (has('name') && (typeof o['name'] !== 'string' || o['name'] === '')) {
-    invalid(p('name'), o['name'], 'a non-empty string');
+    throwInvalid(p('name'), o['name'], 'a non-empty string');
   }
-  if (has('key') && typeof o['key'] !== 'string') invalid(p('key'), o['key'], 'a string');
+  if (has('key') && typeof o['key'] !== 'string') throwInvalid(p('key'), o['key'], 'a string');
   if (has('window')) validateWindow(p('window'), o['window']);
   if (has('failureRateThreshold')) ratio(p('failureRateThreshold'), o['failureRateThreshold']);
   if (has('slowCallRateThreshold')) ratio(p('slowCallRateThreshold'), o['slowCallRateThreshold']);
@@ -207,7 +202,7 @@ export function validateOptions(
   if (has('consecutiveFailures')) positiveInteger(p('consecutiveFailures'), o['consecutiveFailures']);
   if (has('openDurationMs') && typeof o['openDurationMs'] !== 'function') {
     if (!isNumber(o['openDurationMs']) || (o['openDurationMs'] as number) < 0) {
-      invalid(p('openDurationMs'), o['openDurationMs'], 'a finite number >= 0 or a backoff function');
+      throwInvalid(p('openDurationMs'), o['openDurationMs'], 'a finite number >= 0 or a backoff function');
     }
   }
   if (has('halfOpenMaxCalls')) positiveInteger(p('halfOpenMaxCalls'), o['halfOpenMaxCalls']);
@@ -215,19 +210,20 @@ export function validateOptions(
   if (has('rampUpMs')) nonNegative(p('rampUpMs'), o['rampUpMs']);
   if (has('timeoutMs')) positive(p('timeoutMs'), o['timeoutMs']);
   if (has('classify') && typeof o['classify'] !== 'function')
-    invalid(p('classify'), o['classify'], 'a function');
+    throwInvalid(p('classify'), o['classify'], 'a function');
   if (has('mode') && !MODES.includes(o['mode'] as BreakerMode)) {
-    invalid(p('mode'), o['mode'], "'enforce', 'observe' or 'off'");
+    throwInvalid(p('mode'), o['mode'], "'enforce', 'observe' or 'off'");
   }
   if (has('clock')) {
     const clock = o['clock'] as { now?: unknown } | null;
     if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
-      invalid(p('clock'), o['clock'], 'an object with a now() method');
+      throwInvalid(p('clock'), o['clock'], 'an object with a now() method');
     }
   }
-  if (has('random') && typeof o['random'] !== 'function') invalid(p('random'), o['random'], 'a function');
+  if (has('random') && typeof o['random'] !== 'function')
+    throwInvalid(p('random'), o['random'], 'a function');
   if (has('initialState') && (typeof o['initialState'] !== 'object' || o['initialState'] === null)) {
-    invalid(p('initialState'), o['initialState'], 'an object from toJSON()');
+    throwInvalid(p('initialState'), o['initialState'], 'an object from toJSON()');
   }
   if (has('telemetry')) normalizeTelemetry(o['telemetry'], p('telemetry'));
   const window = o['window'] as WindowOptions | undefined;

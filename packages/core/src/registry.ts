@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { CircuitBreaker } from './breaker.js';
 import { coarseClock } from './clock.js';
 import { describeValue as describe } from './describe.js';
-import { BreakerConfigError, ErrorCodes, isBreakerConfigError } from './errors.js';
+import { BreakerConfigError, ErrorCodes, invalidOption, isBreakerConfigError } from './errors.js';
 import { boundKey, compileGlob, detachString } from './keys.js';
 import { validateOptions } from './options.js';
 import { type BreakerStore, isBreakerStore, type StoreStatus } from './store.js';
@@ -627,7 +627,7 @@ export class BreakerRegistry {
     checkKnown(options, new Set(['limit']), '');
     const limit = options.limit ?? DEFAULT_SNAPSHOT_LIMIT;
     if (!(limit === Number.POSITIVE_INFINITY || (Number.isSafeInteger(limit) && limit >= 0))) {
-      throw invalid('limit', limit, 'an integer >= 0 or Infinity');
+      throw invalidOption('limit', limit, 'an integer >= 0 or Infinity');
     }
     this.purgeStale();
     const entries = this.#entries();
@@ -703,7 +703,7 @@ export class BreakerRegistry {
   #create(bounded: string, options: RegistryGetOptions | undefined): CircuitBreaker {
     if (options !== undefined) {
       if (typeof options !== 'object' || options === null) {
-        throw invalid('options', options, 'an object');
+        throw invalidOption('options', options, 'an object');
       }
       for (const name of ['key', 'clock', 'random', 'telemetry']) {
         if (Object.hasOwn(options, name)) {
@@ -952,39 +952,40 @@ export class BreakerRegistry {
 export function normalizeRegistryOptions(input: unknown): NormalizedRegistryOptions {
   if (input === undefined) input = {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid('options', input, 'an object');
+    throw invalidOption('options', input, 'an object');
   }
   const options = input as Record<string, unknown>;
   checkKnown(options, REGISTRY_OPTIONS, '');
 
   const name = options['name'] ?? 'default';
-  if (typeof name !== 'string' || name.length === 0) throw invalid('name', name, 'a non-empty string');
+  if (typeof name !== 'string' || name.length === 0) throw invalidOption('name', name, 'a non-empty string');
 
   const maxKeys = options['maxKeys'] ?? DEFAULT_MAX_KEYS;
   if (!isIntegerIn(maxKeys, 1, MAX_MAX_KEYS)) {
-    throw invalid('maxKeys', maxKeys, `an integer in [1, ${MAX_MAX_KEYS}]`);
+    throw invalidOption('maxKeys', maxKeys, `an integer in [1, ${MAX_MAX_KEYS}]`);
   }
   const maxPinnedKeys = options['maxPinnedKeys'] ?? Math.ceil((maxKeys as number) / 10);
   if (!isIntegerIn(maxPinnedKeys, 1, MAX_MAX_KEYS)) {
-    throw invalid('maxPinnedKeys', maxPinnedKeys, `an integer in [1, ${MAX_MAX_KEYS}]`);
+    throw invalidOption('maxPinnedKeys', maxPinnedKeys, `an integer in [1, ${MAX_MAX_KEYS}]`);
   }
   const idleTtlMs = options['idleTtlMs'] ?? DEFAULT_IDLE_TTL_MS;
   if (!isIntegerIn(idleTtlMs, 0, Number.MAX_SAFE_INTEGER)) {
-    throw invalid('idleTtlMs', idleTtlMs, 'an integer >= 0 (0: keys never expire)');
+    throw invalidOption('idleTtlMs', idleTtlMs, 'an integer >= 0 (0: keys never expire)');
   }
   const clock = options['clock'];
   if (
     clock !== undefined &&
     (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function')
   ) {
-    throw invalid('clock', clock, 'an object with a now() method');
+    throw invalidOption('clock', clock, 'an object with a now() method');
   }
   const random = options['random'];
-  if (random !== undefined && typeof random !== 'function') throw invalid('random', random, 'a function');
+  if (random !== undefined && typeof random !== 'function')
+    throw invalidOption('random', random, 'a function');
 
   const store = options['store'];
   if (store !== undefined && !isBreakerStore(store)) {
-    throw invalid(
+    throw invalidOption(
       'store',
       store,
       'a BreakerStore (an object with bind, status, onStatus and shutdown methods)',
@@ -995,11 +996,11 @@ export function normalizeRegistryOptions(input: unknown): NormalizedRegistryOpti
   const defaults = checkBreakerOptions(options['defaults'] ?? {}, 'defaults');
 
   const rawOverrides = options['overrides'] ?? [];
-  if (!Array.isArray(rawOverrides)) throw invalid('overrides', rawOverrides, 'an array');
+  if (!Array.isArray(rawOverrides)) throw invalidOption('overrides', rawOverrides, 'an array');
   const overrides = rawOverrides.map((raw: unknown, i): CompiledOverride => {
     const path = `overrides[${i}]`;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw invalid(path, raw, 'an object { match, options }');
+      throw invalidOption(path, raw, 'an object { match, options }');
     }
     const override = raw as Record<string, unknown>;
     checkKnown(override, OVERRIDE_FIELDS, `${path}.`);
@@ -1024,7 +1025,7 @@ export function normalizeRegistryOptions(input: unknown): NormalizedRegistryOpti
 
 function checkBreakerOptions(value: unknown, path: string): RegistryBreakerOptions {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(path, value, 'an object of breaker options');
+    throw invalidOption(path, value, 'an object of breaker options');
   }
   for (const name of Object.keys(REGISTRY_OWNED)) {
     if (Object.hasOwn(value, name)) {
@@ -1067,7 +1068,7 @@ function compileMatch(match: unknown, path: string): (key: string) => boolean {
     return (key) => re.test(key);
   }
   if (typeof match === 'function') return match as (key: string) => boolean;
-  throw invalid(path, match, 'a glob string, a RegExp or a function (key) => boolean');
+  throw invalidOption(path, match, 'a glob string, a RegExp or a function (key) => boolean');
 }
 
 function checkKnown(options: object, known: ReadonlySet<string>, prefix: string): void {
@@ -1085,15 +1086,6 @@ function checkKnown(options: object, known: ReadonlySet<string>, prefix: string)
 
 function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
-}
-
-function invalid(option: string, value: unknown, expected: string): BreakerConfigError {
-  return new BreakerConfigError(
-    ErrorCodes.INVALID_OPTION,
-    option,
-    value,
-    `${option} must be ${expected}, got ${describe(value)}`,
-  );
 }
 
 function assertListener(listener: unknown): void {

@@ -1,8 +1,7 @@
 import { describeValue } from './describe.js';
-import { BreakerConfigError, ErrorCodes } from './errors.js';
+import { BreakerConfigError, ErrorCodes, invalidOption } from './errors.js';
 import { HttpWarningCodes } from './http-guard.js';
 import type { HttpAnswer } from './http-types.js';
-import { invalidOption } from './middleware-options.js';
 import { forbiddenProblem } from './problem.js';
 import type { BreakerRegistry } from './registry.js';
 import { WarnOnce } from './warn-once.js';

@@ -9,7 +9,9 @@ import {
   type BreakerRegistry,
   type Clock,
   coarseClock,
+  describeValue as describe,
   ErrorCodes,
+  invalidOption as invalid,
 } from '@breakwater/core';
 import { defaultGroup } from './grouping.js';
 import type { AuthorizeResult, DashboardOptions } from './types.js';
@@ -134,22 +136,4 @@ function integer(
     throw invalid(name, value, `an integer in [${min}, ${max}]`);
   }
   return value;
-}
-
-function invalid(option: string, value: unknown, expected: string): BreakerConfigError {
-  return new BreakerConfigError(
-    ErrorCodes.INVALID_OPTION,
-    option,
-    value,
-    `${option} must be ${expected}, got ${describe(value)}`,
-  );
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (value !== null && typeof value === 'object') return 'an object';
-  return String(value);
 }

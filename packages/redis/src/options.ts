@@ -1,4 +1,4 @@
-import { BreakerConfigError, ErrorCodes } from '@breakwater/core';
+import { BreakerConfigError, describeValue, ErrorCodes, invalidOption } from '@breakwater/core';
 import { adaptClient, type RedisAdapter } from './adapter.js';
 import { isValidPrefix, MAX_PREFIX_LENGTH } from './keys.js';
 import type { RedisStoreOptions } from './types.js';
@@ -15,26 +15,10 @@ export interface ResolvedStoreOptions {
 const KNOWN = ['client', 'prefix', 'syncIntervalMs', 'timeoutMs', 'countWindowMs'];
 
 /** A short, safe description of a value for error messages (never serialises a client). */
-export function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') {
-    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === 'string' && name !== 'Object' ? `an instance of ${name}` : 'an object';
-  }
-  return String(value);
-}
+export const describe = describeValue;
 
 function invalid(option: string, value: unknown, expected: string): never {
-  throw new BreakerConfigError(
-    ErrorCodes.INVALID_OPTION,
-    option,
-    value,
-    `${option} must be ${expected}, got ${describe(value)}`,
-  );
+  throw invalidOption(option, value, expected);
 }
 
 function integer(options: Record<string, unknown>, name: string, fallback: number, min: number): number {

@@ -1,6 +1,6 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { describeValue } from '../describe.js';
-import { BreakerConfigError, ErrorCodes } from '../errors.js';
+import { BreakerConfigError, ErrorCodes, invalidOption } from '../errors.js';
 
 /** The `metricKeyLimit` default. */
 export const DEFAULT_METRIC_KEY_LIMIT = 100;
@@ -33,15 +33,6 @@ function asIs(key: string): string {
   return key;
 }
 
-function invalid(option: string, value: unknown, expected: string): BreakerConfigError {
-  return new BreakerConfigError(
-    ErrorCodes.INVALID_OPTION,
-    option,
-    value,
-    `${option} must be ${expected}, got ${describeValue(value)}`,
-  );
-}
-
 /**
  * Validates a `telemetry` option (of a breaker, a registry or a middleware).
  *
@@ -55,7 +46,7 @@ export function normalizeTelemetry(value: unknown, path = 'telemetry'): Normaliz
   if (value === undefined || value === true) return DEFAULT_TELEMETRY;
   if (value === false) return null;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(path, value, 'true, false or an object of telemetry options');
+    throw invalidOption(path, value, 'true, false or an object of telemetry options');
   }
   const o = value as Record<string, unknown>;
   for (const name of Object.keys(o)) {
@@ -70,23 +61,31 @@ export function normalizeTelemetry(value: unknown, path = 'telemetry'): Normaliz
   }
   const tracerProvider = o['tracerProvider'];
   if (tracerProvider !== undefined && !hasMethod(tracerProvider, 'getTracer')) {
-    throw invalid(`${path}.tracerProvider`, tracerProvider, 'a TracerProvider (an object with getTracer())');
+    throw invalidOption(
+      `${path}.tracerProvider`,
+      tracerProvider,
+      'a TracerProvider (an object with getTracer())',
+    );
   }
   const meterProvider = o['meterProvider'];
   if (meterProvider !== undefined && !hasMethod(meterProvider, 'getMeter')) {
-    throw invalid(`${path}.meterProvider`, meterProvider, 'a MeterProvider (an object with getMeter())');
+    throw invalidOption(
+      `${path}.meterProvider`,
+      meterProvider,
+      'a MeterProvider (an object with getMeter())',
+    );
   }
   const recordKey = o['recordKey'];
   if (recordKey !== undefined && typeof recordKey !== 'boolean' && typeof recordKey !== 'function') {
-    throw invalid(`${path}.recordKey`, recordKey, 'a boolean or a function (key) => string');
+    throw invalidOption(`${path}.recordKey`, recordKey, 'a boolean or a function (key) => string');
   }
   const metricKey = o['metricKey'];
   if (metricKey !== undefined && typeof metricKey !== 'function') {
-    throw invalid(`${path}.metricKey`, metricKey, 'a function (key) => string');
+    throw invalidOption(`${path}.metricKey`, metricKey, 'a function (key) => string');
   }
   const limit = o['metricKeyLimit'] ?? DEFAULT_METRIC_KEY_LIMIT;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_METRIC_KEY_LIMIT) {
-    throw invalid(`${path}.metricKeyLimit`, limit, `an integer in [1, ${MAX_METRIC_KEY_LIMIT}]`);
+    throw invalidOption(`${path}.metricKeyLimit`, limit, `an integer in [1, ${MAX_METRIC_KEY_LIMIT}]`);
   }
   return {
     tracerProvider: tracerProvider as TracerProvider | undefined,
