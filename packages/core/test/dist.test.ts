@@ -1,32 +1,14 @@
-/**
- * The built package loads through its `exports` map with both `import` and
- * `require` (Express users still run a lot of CommonJS), and the two copies
- * recognise each other's errors by brand.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { distApp } from '../../core/test-support/dist-app';
+
 const pkg = resolve(__dirname, '..');
-let app: string;
+const app = distApp(['core']);
+const run = app.run;
 
-beforeAll(() => {
-  if (!existsSync(join(pkg, 'dist/cjs/index.js')) || !existsSync(join(pkg, 'dist/esm/index.js'))) {
-    execFileSync('pnpm', ['run', 'build'], { cwd: pkg, stdio: 'pipe' });
-  }
-  app = mkdtempSync(join(tmpdir(), 'breakwater-dist-'));
-  mkdirSync(join(app, 'node_modules/@breakwater'), { recursive: true });
-  symlinkSync(pkg, join(app, 'node_modules/@breakwater/core'), 'dir');
-}, 120_000);
-
-afterAll(() => {
-  if (app) rmSync(app, { recursive: true, force: true });
-});
-
-function run(args: string[]): string {
-  return execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8' }).trim();
-}
+beforeAll(app.setup, 180_000);
+afterAll(app.cleanup);
 
 const script = (load: string) => `
 ${load}

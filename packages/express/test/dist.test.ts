@@ -1,36 +1,13 @@
-/**
- * The built package loads through its `exports` map with both `require` (Express
- * users still run a lot of CommonJS) and `import`, and works in a real app.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+
+import { distApp } from '../../core/test-support/dist-app';
 
 const pkg = resolve(__dirname, '..');
-const core = resolve(pkg, '../core');
-let app: string;
+const app = distApp(['core', 'dashboard', 'express'], { express: 'node_modules/express5' }, pkg);
+const run = app.run;
 
-beforeAll(() => {
-  for (const dir of [core, pkg]) {
-    if (!existsSync(join(dir, 'dist/cjs/index.js')) || !existsSync(join(dir, 'dist/esm/index.js'))) {
-      execFileSync('pnpm', ['run', 'build'], { cwd: dir, stdio: 'pipe' });
-    }
-  }
-  app = mkdtempSync(join(tmpdir(), 'breakwater-express-dist-'));
-  mkdirSync(join(app, 'node_modules/@breakwater'), { recursive: true });
-  symlinkSync(pkg, join(app, 'node_modules/@breakwater/express'), 'dir');
-  symlinkSync(core, join(app, 'node_modules/@breakwater/core'), 'dir');
-  symlinkSync(realpathSync(join(pkg, 'node_modules/express5')), join(app, 'node_modules/express'), 'dir');
-}, 180_000);
-
-afterAll(() => {
-  if (app) rmSync(app, { recursive: true, force: true });
-});
-
-function run(args: string[]): string {
-  return execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8', timeout: 30_000 }).trim();
-}
+beforeAll(app.setup, 180_000);
+afterAll(app.cleanup);
 
 const script = (load: string) => `
 ${load}

@@ -1,37 +1,13 @@
-/**
- * The built package loads through its `exports` map with both `import` and `require`,
- * next to the built core, and binds breakers of a registry without touching Redis.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+
+import { distApp } from '../../core/test-support/dist-app';
 
 const pkg = resolve(__dirname, '..');
-const core = resolve(pkg, '../core');
-let app: string;
+const app = distApp(['core', 'redis'], { ioredis: 'node_modules/ioredis' }, pkg);
+const run = app.run;
 
-beforeAll(() => {
-  if (!existsSync(join(core, 'dist/cjs/store.js')) || !existsSync(join(core, 'dist/esm/store.js'))) {
-    execFileSync('pnpm', ['run', 'build'], { cwd: core, stdio: 'pipe' });
-  }
-  if (!existsSync(join(pkg, 'dist/cjs/index.js')) || !existsSync(join(pkg, 'dist/esm/index.js'))) {
-    execFileSync('pnpm', ['run', 'build'], { cwd: pkg, stdio: 'pipe' });
-  }
-  app = mkdtempSync(join(tmpdir(), 'breakwater-redis-dist-'));
-  mkdirSync(join(app, 'node_modules/@breakwater'), { recursive: true });
-  symlinkSync(core, join(app, 'node_modules/@breakwater/core'), 'dir');
-  symlinkSync(pkg, join(app, 'node_modules/@breakwater/redis'), 'dir');
-  symlinkSync(join(pkg, 'node_modules/ioredis'), join(app, 'node_modules/ioredis'), 'dir');
-}, 120_000);
-
-afterAll(() => {
-  if (app) rmSync(app, { recursive: true, force: true });
-});
-
-function run(args: string[]): string {
-  return execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8' }).trim();
-}
+beforeAll(app.setup, 180_000);
+afterAll(app.cleanup);
 
 const script = (load: string) => `
 ${load}
