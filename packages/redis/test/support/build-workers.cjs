@@ -1,8 +1,15 @@
 // Transpiles the TypeScript sources a forked worker needs (core, redis, test support)
-// to CommonJS in a temporary directory named after their contents, plus a resolve hook
-// that maps `@breakwater/*` to them and resolves other packages from the repository.
-// Run as a plain Node script (loading TypeScript inside Jest's sandbox is slow); prints
-// the directory. Workers then start as plain Node processes.
+// to CommonJS, plus a resolve hook that maps `@breakwater/*` to them and resolves other
+// packages from the repository. Run as a plain Node script (loading TypeScript inside
+// Jest's sandbox is slow); prints the directory. Workers then start as plain Node
+// processes.
+//
+// The cache lives under this checkout (node_modules/.cache/breakwater-workers), keyed by
+// the checkout's absolute path, the lockfile and the sources, and carries a manifest: a
+// cache written for another checkout, or one whose files or repository are gone, is
+// rebuilt, never used (a cache in the system temp folder once outlived the clone that
+// wrote it and broke the next clone's run). BREAKWATER_WORKER_CACHE overrides the parent
+// folder (tests use it).
 'use strict';
 const { createHash } = require('node:crypto');
 const {
@@ -14,10 +21,11 @@ const {
   rmSync,
   writeFileSync,
 } = require('node:fs');
-const { tmpdir } = require('node:os');
 const path = require('node:path');
 
 const repo = path.resolve(__dirname, '../../../..');
+const cacheParent =
+  process.env.BREAKWATER_WORKER_CACHE || path.join(repo, 'node_modules', '.cache', 'breakwater-workers');
 const dirs = ['packages/core/src', 'packages/redis/src', 'packages/redis/test/support'];
 
 const files = [];
@@ -32,15 +40,31 @@ const walk = (dir) => {
 };
 for (const dir of dirs) walk(dir);
 const hash = createHash('sha256');
+hash.update(repo).update('\0');
+const lockfile = path.join(repo, 'pnpm-lock.yaml');
+if (existsSync(lockfile)) hash.update(readFileSync(lockfile)).update('\0');
 for (const file of files)
   hash
     .update(file)
     .update('\0')
     .update(readFileSync(path.join(repo, file)))
     .update('\0');
-const root = path.join(tmpdir(), `bw-worker-${hash.digest('hex').slice(0, 16)}`);
+const root = path.join(cacheParent, hash.digest('hex').slice(0, 16));
 
-if (!existsSync(path.join(root, 'hook.cjs'))) {
+/** Whether the cache at `root` was written for this checkout and is whole. */
+const usable = () => {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
+    if (manifest.repo !== repo || manifest.root !== root || !existsSync(manifest.repo)) return false;
+    if (!existsSync(path.join(root, 'hook.cjs'))) return false;
+    return files.every((file) => existsSync(path.join(root, file.replace(/\.ts$/, '.js'))));
+  } catch {
+    return false;
+  }
+};
+
+if (!usable()) {
+  rmSync(root, { recursive: true, force: true });
   const ts = require(require.resolve('typescript', { paths: [repo] }));
   const staging = `${root}.${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -78,6 +102,8 @@ Module._resolveFilename = function (request, parent, ...rest) {
 };
 `,
   );
+  writeFileSync(path.join(staging, 'manifest.json'), JSON.stringify({ repo, root, files }));
+  mkdirSync(cacheParent, { recursive: true });
   try {
     renameSync(staging, root);
   } catch {
