@@ -24,6 +24,8 @@ const config: Config = {
   projects: [
     ...PACKAGES.map((name) => project(`packages/${name}`, name)),
     ...EXAMPLES.map((name) => project(`examples/${name}`, `example-${name}`)),
+    // Packs every package, installs the tarballs with npm outside the workspace, runs apps.
+    { ...project('test/packed', 'packed'), testMatch: ['<rootDir>/*.test.ts'] },
   ],
 };
 
