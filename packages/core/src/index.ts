@@ -20,6 +20,7 @@ export {
 export { HttpGuard, HttpRequestGuard, HttpWarningCodes, type RequestHooks } from './http-guard.js';
 export type * from './http-types.js';
 export { boundKey, MAX_KEY_LENGTH } from './keys.js';
+export { MAX_TIMER_MS } from './limits.js';
 export { DEFAULT_DEGRADED_TIMEOUT_MS, type OptionsContext } from './middleware-options.js';
 export { degradedProblem, forbiddenProblem, PROBLEM_CONTENT_TYPE, retryAfterSeconds } from './problem.js';
 export {
