@@ -3,7 +3,7 @@ import type { Config } from 'jest';
 
 /** Packages and examples with a `test/` folder: one Jest project each. */
 const PACKAGES = ['core', 'express', 'koa', 'dashboard', 'redis'];
-const EXAMPLES = ['demo'];
+const EXAMPLES = ['demo', 'otel'];
 
 const project = (dir: string, name: string): Config => ({
   displayName: name,

@@ -42,6 +42,18 @@ async function gateway() {
   const { NAME, UPSTREAM, REDIS_PORT } = process.env;
 
   const redis = REDIS_PORT ? new Redis({ host: '127.0.0.1', port: Number(REDIS_PORT) }) : null;
+  // ioredis emits 'error' while Redis is unreachable, and logs "[ioredis] Unhandled error
+  // event" for each one unless somebody listens. The store already reports the outage
+  // (store.status()) and the breakers fall back to local rules, so log it once per spell.
+  let redisDown = false;
+  redis?.on('error', (error) => {
+    if (!redisDown)
+      console.error(`${NAME}: Redis unreachable (${error.code ?? error.message}); deciding locally`);
+    redisDown = true;
+  });
+  redis?.on('ready', () => {
+    redisDown = false;
+  });
   const store = redis
     ? new RedisStore({ client: redis, prefix: 'bw:fleet-example:', syncIntervalMs: SYNC_MS })
     : undefined;

@@ -7,6 +7,7 @@
 // are printed. Exits 1 if Breakwater's data did not arrive.
 //
 //   pnpm --filter @breakwater/example-otel trace
+//   pnpm --filter @breakwater/example-otel trace:esm   # the ES-module app: --import ./otel.mjs server.mjs
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +33,10 @@ const receiver = new MockOtlpServer({
 await receiver.start();
 const upstream = await startUpstream();
 
-const gateway = spawn(process.execPath, ['--require', './otel.cjs', 'server.cjs'], {
+const esm = process.argv.includes('--esm');
+const command = esm ? ['--import', './otel.mjs', 'server.mjs'] : ['--require', './otel.cjs', 'server.cjs'];
+console.log(`gateway: node ${command.join(' ')}`);
+const gateway = spawn(process.execPath, command, {
   cwd: here,
   env: {
     ...process.env,
@@ -61,7 +65,7 @@ for (let i = 0; i < 7; i++) statuses.push(await get(`/stock/${i}`));
 statuses.push(await get('/products/1'));
 console.log(`requests: ${statuses.join(' ')}`);
 
-gateway.kill('SIGTERM'); // otel.cjs flushes spans and metrics before exiting
+gateway.kill('SIGTERM'); // otel.cjs (loaded by otel.mjs too) flushes spans and metrics before exiting
 await once(gateway, 'exit');
 await upstream.close();
 for (let i = 0; i < 100 && (spans.length === 0 || metricBatches.length === 0); i++) {
@@ -115,7 +119,13 @@ const ok =
   servers.some((s) => attr(s, 'circuit_breaker.outcome') === 'rejected') &&
   servers.some((s) => (s.events ?? []).some((e) => e.name === 'circuit_breaker.state_change')) &&
   (breakwater?.metrics ?? []).some((m) => m.name === 'circuit_breaker.calls');
-if (!ok) {
-  console.error('\nBreakwater’s spans or metrics did not arrive.');
+// The Express instrumentation saw the app (under ESM only with the loader hook).
+const instrumented = spans.some((s) => s.name === 'middleware - circuitBreaker');
+if (!ok || !instrumented) {
+  console.error(
+    ok
+      ? '\nNo Express instrumentation spans: the instrumentations did not see express (for ESM, --import ./otel.mjs).'
+      : '\nBreakwater’s spans or metrics did not arrive.',
+  );
   process.exit(1);
 }
