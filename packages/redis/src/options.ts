@@ -1,4 +1,4 @@
-import { BreakerConfigError, describeValue, ErrorCodes, invalidOption } from '@breakwater/core';
+import { BreakerConfigError, describeValue, ErrorCodes, invalidOption, MAX_TIMER_MS } from '@breakwater/core';
 import { adaptClient, type RedisAdapter } from './adapter.js';
 import { isValidPrefix, MAX_PREFIX_LENGTH } from './keys.js';
 import type { RedisStoreOptions } from './types.js';
@@ -25,6 +25,15 @@ function integer(options: Record<string, unknown>, name: string, fallback: numbe
   const value = options[name] ?? fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
     invalid(name, value, `an integer >= ${min}`);
+  }
+  return value;
+}
+
+/** An integer option that ends in a timer: at most {@link MAX_TIMER_MS} (Node runs longer delays after 1 ms). */
+function timerMs(options: Record<string, unknown>, name: string, fallback: number, min: number): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > MAX_TIMER_MS) {
+    invalid(name, value, `an integer in [${min}, ${MAX_TIMER_MS}]`);
   }
   return value;
 }
@@ -66,8 +75,8 @@ export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOpti
       `a string of at most ${MAX_PREFIX_LENGTH} printable ASCII characters without spaces, { or }`,
     );
   }
-  const syncIntervalMs = integer(options, 'syncIntervalMs', 1_000, 10);
-  const timeoutMs = integer(options, 'timeoutMs', syncIntervalMs, 1);
+  const syncIntervalMs = timerMs(options, 'syncIntervalMs', 1_000, 10);
+  const timeoutMs = timerMs(options, 'timeoutMs', syncIntervalMs, 1);
   const countWindowMs = integer(options, 'countWindowMs', 60_000, 10);
   if (countWindowMs % 10 !== 0) invalid('countWindowMs', countWindowMs, 'a multiple of 10');
   return { adapter, prefix, syncIntervalMs, timeoutMs, countWindowMs };

@@ -1,4 +1,4 @@
-import { CircuitBreaker, isBreakerConfigError } from '@breakwater/core';
+import { CircuitBreaker, isBreakerConfigError, MAX_TIMER_MS } from '@breakwater/core';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { adaptClient, isNoScript } from '../src/adapter.js';
@@ -34,16 +34,41 @@ describe('RedisStore options', () => {
     [
       { client: ioredis, syncIntervalMs: 5 },
       'syncIntervalMs',
-      /^syncIntervalMs must be an integer >= 10, got 5$/,
+      /^syncIntervalMs must be an integer in \[10, 2147483647\], got 5$/,
     ],
     [{ client: ioredis, syncIntervalMs: 1.5 }, 'syncIntervalMs', /got 1.5$/],
-    [{ client: ioredis, timeoutMs: 0 }, 'timeoutMs', /^timeoutMs must be an integer >= 1, got 0$/],
+    [
+      { client: ioredis, timeoutMs: 0 },
+      'timeoutMs',
+      /^timeoutMs must be an integer in \[1, 2147483647\], got 0$/,
+    ],
     [{ client: ioredis, countWindowMs: 1_005 }, 'countWindowMs', /a multiple of 10, got 1005$/],
   ])('rejects %p (option %s)', (options, option, message) => {
     const error = configError(() => new RedisStore(options as unknown as RedisStoreOptions));
     expect(error.code).toBe('ERR_BREAKWATER_INVALID_OPTION');
     expect(error.option).toBe(option);
     expect(error.message).toMatch(message);
+  });
+
+  // Node runs a delay above 2^31 - 1 ms after 1 ms: 3e9 made the sync timer a busy loop.
+  test.each([
+    ['syncIntervalMs', 3e9],
+    ['syncIntervalMs', 2 ** 31],
+    ['timeoutMs', 3e9],
+    ['timeoutMs', 2 ** 31],
+  ])('regression: %s above 2^31 - 1 ms (%p) is refused, not turned into a 1 ms timer', (option, value) => {
+    const error = configError(() => new RedisStore({ client: ioredis, [option]: value }));
+    expect(error.code).toBe('ERR_BREAKWATER_INVALID_OPTION');
+    expect(error.option).toBe(option);
+    expect(error.message).toBe(
+      `${option} must be an integer in [${option === 'timeoutMs' ? 1 : 10}, 2147483647], got ${value}`,
+    );
+  });
+
+  test('2^31 - 1 ms is the longest syncIntervalMs and timeoutMs', async () => {
+    const store = new RedisStore({ client: ioredis, syncIntervalMs: MAX_TIMER_MS, timeoutMs: MAX_TIMER_MS });
+    expect(store).toMatchObject({ syncIntervalMs: 2_147_483_647, timeoutMs: 2_147_483_647 });
+    await store.shutdown();
   });
 
   test('unknown option names are errors', () => {
