@@ -43,9 +43,16 @@ export function checkIpv6Subnet(value: unknown, option = 'ipv6Subnet'): number |
 /**
  * Turns a client address (Express `req.ip`, Koa `ctx.ip`) into a breaker key.
  *
+ * - A port and brackets are dropped first: behind `trust proxy` the address comes from
+ *   `X-Forwarded-For` as the proxy wrote it, and `203.0.113.7:51234`,
+ *   `[2001:db8::1]:443` or `[2001:db8::1]` must key the same client as the bare address
+ *   (a changing port would otherwise make a fresh breaker per connection).
  * - IPv4 addresses are returned as they are: `203.0.113.7`.
- * - IPv4-mapped IPv6 addresses (`::ffff:203.0.113.7`, as a dual-stack server reports
- *   IPv4 clients) are keyed as the IPv4 address.
+ * - IPv6 addresses that embed an IPv4 address are keyed as that IPv4 address: mapped
+ *   (`::ffff:203.0.113.7`, as a dual-stack server reports IPv4 clients), compatible
+ *   (`::203.0.113.7`) and NAT64 (`64:ff9b::203.0.113.7`, the well-known prefix
+ *   `64:ff9b::/96`), so that behind NAT64 every IPv4 client keeps a key of its own.
+ * - `::1` (loopback) is keyed as `::1`, apart from every other address.
  * - Other IPv6 addresses are masked to their `/ipv6Subnet` prefix (default /56) and
  *   written in RFC 5952 form with the prefix length: `2001:db8:abcd:1200::/56`. A zone
  *   (`%eth0`) is dropped. With `ipv6Subnet: false` (or 128) the whole address is kept.
@@ -64,9 +71,12 @@ export function checkIpv6Subnet(value: unknown, option = 'ipv6Subnet'): number |
  * @example
  * ```ts
  * clientKey('203.0.113.7');                         // '203.0.113.7'
+ * clientKey('203.0.113.7:51234');                   // '203.0.113.7'
  * clientKey('::ffff:203.0.113.7');                  // '203.0.113.7'
- * clientKey('2001:db8:abcd:12ff::1');               // '2001:db8:abcd:1200::/56'
+ * clientKey('64:ff9b::203.0.113.7');                // '203.0.113.7'
+ * clientKey('[2001:db8:abcd:12ff::1]:443');         // '2001:db8:abcd:1200::/56'
  * clientKey('2001:db8::1', { ipv6Subnet: 64 });     // '2001:db8::/64'
+ * clientKey('::1');                                 // '::1'
  * ```
  */
 export function clientKey(ip: string | undefined, options: ClientKeyOptions = {}): string {
@@ -81,25 +91,67 @@ export function clientKey(ip: string | undefined, options: ClientKeyOptions = {}
 export function clientKeyWith(ip: string | undefined, subnet: number | false): string {
   if (typeof ip !== 'string' || ip.length === 0) return UNKNOWN_CLIENT;
   if (isIPv4(ip)) return ip;
-  const zone = ip.indexOf('%');
-  const address = zone === -1 ? ip : ip.slice(0, zone);
-  if (!isIPv6(address)) return ip;
+  const address = bareAddress(ip);
+  if (address === null) return ip;
+  if (isIPv4(address)) return address;
   const words = parseIpv6(address);
   if (words === null) return ip;
-  if (isV4Mapped(words)) {
+  if (embedsIpv4(words)) {
     const high = words[6] as number;
     const low = words[7] as number;
     return `${high >>> 8}.${high & 0xff}.${low >>> 8}.${low & 0xff}`;
   }
+  if (isLoopbackWords(words)) return '::1';
   if (subnet === false || subnet === 128) return formatIpv6(words);
   maskIpv6(words, subnet);
   return `${formatIpv6(words)}/${subnet}`;
 }
 
-/** `::ffff:a.b.c.d` */
-function isV4Mapped(words: Uint16Array): boolean {
-  for (let i = 0; i < 5; i++) if (words[i] !== 0) return false;
-  return words[5] === 0xffff;
+/**
+ * The address without brackets, port or zone (`[fe80::1%eth0]:443` → `fe80::1`,
+ * `203.0.113.7:80` → `203.0.113.7`), or `null` when what is left is no IP address.
+ */
+function bareAddress(ip: string): string | null {
+  let text = ip;
+  if (text.charCodeAt(0) === 0x5b /* [ */) {
+    const close = text.indexOf(']');
+    if (close === -1) return null;
+    const after = text.slice(close + 1);
+    if (after !== '' && !/^:\d{1,5}$/.test(after)) return null;
+    text = text.slice(1, close);
+  } else {
+    const colon = text.indexOf(':');
+    // One colon: an IPv4 address with a port (an IPv6 address has at least two).
+    if (colon !== -1 && colon === text.lastIndexOf(':')) {
+      if (!/^\d{1,5}$/.test(text.slice(colon + 1))) return null;
+      text = text.slice(0, colon);
+      return isIPv4(text) ? text : null;
+    }
+  }
+  const zone = text.indexOf('%');
+  if (zone !== -1) text = text.slice(0, zone);
+  return isIPv6(text) ? text : null;
+}
+
+/**
+ * IPv6 forms whose last 32 bits are an IPv4 address: mapped `::ffff:0:0/96`,
+ * compatible `::/96` (but `::` and `::1`), and NAT64 `64:ff9b::/96`.
+ */
+function embedsIpv4(words: Uint16Array): boolean {
+  for (let i = 2; i < 5; i++) if (words[i] !== 0) return false;
+  const first = words[0];
+  const second = words[1];
+  const sixth = words[5];
+  if (first === 0x64 && second === 0xff9b) return sixth === 0; // NAT64
+  if (first !== 0 || second !== 0) return false;
+  if (sixth === 0xffff) return true; // mapped
+  return sixth === 0 && !(words[6] === 0 && (words[7] as number) <= 1); // compatible
+}
+
+/** `::1` */
+function isLoopbackWords(words: Uint16Array): boolean {
+  for (let i = 0; i < 7; i++) if (words[i] !== 0) return false;
+  return words[7] === 1;
 }
 
 /** Parses a valid IPv6 address (without zone) into eight 16-bit words. */

@@ -15,7 +15,6 @@ describe('clientKey', () => {
   it('masks IPv6 addresses to /56 by default, in RFC 5952 form', () => {
     expect(clientKey('2001:db8:abcd:12ff::1')).toBe('2001:db8:abcd:1200::/56');
     expect(clientKey('2001:0DB8:ABCD:1234:5678:9abc:def0:1234')).toBe('2001:db8:abcd:1200::/56');
-    expect(clientKey('::1')).toBe('::/56');
   });
 
   it('gives every address inside one /56 the same key, and a neighbouring /56 another', () => {
@@ -34,7 +33,63 @@ describe('clientKey', () => {
 
   it('drops a zone and parses embedded IPv4 tails', () => {
     expect(clientKey('fe80::1%eth0', { ipv6Subnet: false })).toBe('fe80::1');
-    expect(clientKey('64:ff9b::192.0.2.33', { ipv6Subnet: false })).toBe('64:ff9b::c000:221');
+    expect(clientKey('2001:db8::192.0.2.33', { ipv6Subnet: false })).toBe('2001:db8::c000:221');
+  });
+
+  // Issue #9, item 11: ::1, every ::a.b.c.d and every 64:ff9b::a.b.c.d shared one /56 key.
+  it('keys IPv4-compatible and NAT64 addresses by their IPv4 address, so NAT64 clients do not share one breaker', () => {
+    const nat64 = [
+      '64:ff9b::192.0.2.33',
+      '64:ff9b::c000:222',
+      '64:ff9b::203.0.113.7',
+      '64:FF9B:0:0:0:0:a00:1',
+    ];
+    expect(nat64.map((ip) => clientKey(ip))).toEqual(['192.0.2.33', '192.0.2.34', '203.0.113.7', '10.0.0.1']);
+    expect(clientKey('64:ff9b::192.0.2.33', { ipv6Subnet: false })).toBe('192.0.2.33');
+    expect(clientKey('::192.0.2.33')).toBe('192.0.2.33');
+    expect(clientKey('::c000:221')).toBe('192.0.2.33');
+    // 64:ff9b:1::/48 (local-use NAT64) and other neighbours of the /96 stay IPv6 subnets.
+    expect(clientKey('64:ff9b:1::192.0.2.33')).toBe('64:ff9b:1::/56');
+    expect(clientKey('64:ff9b::1:0:c000:221', { ipv6Subnet: false })).toBe('64:ff9b::1:0:c000:221');
+  });
+
+  it('keeps ::1 apart from every other address', () => {
+    expect(clientKey('::1')).toBe('::1');
+    expect(clientKey('0:0:0:0:0:0:0:1', { ipv6Subnet: 48 })).toBe('::1');
+    expect(clientKey('::')).toBe('::/56');
+    const keys = ['::1', '::', '::192.0.2.33', '64:ff9b::192.0.2.33', '::ffff:192.0.2.34'].map((ip) =>
+      clientKey(ip),
+    );
+    expect(new Set(keys).size).toBe(4);
+    expect(keys).toEqual(['::1', '::/56', '192.0.2.33', '192.0.2.33', '192.0.2.34']);
+  });
+
+  // Issue #9, item 11: under trust proxy, ip:port and [v6] forms were keys of their own.
+  it('strips a port and brackets, so that a changing port keeps one key', () => {
+    expect(clientKey('203.0.113.7:51234')).toBe('203.0.113.7');
+    expect(clientKey('203.0.113.7:443')).toBe('203.0.113.7');
+    expect(clientKey('[2001:db8:abcd:12ff::1]')).toBe('2001:db8:abcd:1200::/56');
+    expect(clientKey('[2001:db8:abcd:12ff::1]:443')).toBe('2001:db8:abcd:1200::/56');
+    expect(clientKey('[2001:db8::1]:8080', { ipv6Subnet: false })).toBe('2001:db8::1');
+    expect(clientKey('[::ffff:203.0.113.7]:51234')).toBe('203.0.113.7');
+    expect(clientKey('[64:ff9b::203.0.113.7]:1')).toBe('203.0.113.7');
+    expect(clientKey('[::1]:3000')).toBe('::1');
+    expect(clientKey('[fe80::1%eth0]:80', { ipv6Subnet: false })).toBe('fe80::1');
+  });
+
+  it('keeps strings that are no address, with or without something like a port, as they are', () => {
+    for (const odd of [
+      '203.0.113.7:',
+      '203.0.113.7:http',
+      '203.0.113.7:123456',
+      'host:80',
+      '[2001:db8::1',
+      '[2001:db8::1]x',
+      '[203.0.113.7]',
+      '[]:80',
+    ]) {
+      expect(clientKey(odd)).toBe(odd);
+    }
   });
 
   it('keys a missing address as the unknown client, and anything else as it is', () => {
