@@ -27,9 +27,13 @@ export function constantBackoff(ms: number): Backoff {
  * - `'none'`: the exponential value `d`.
  * - `'full'`: `random · d`.
  * - `'equal'`: `d/2 + random · d/2`.
- * - `'decorrelated'`: `min(maxMs, initialMs + random · (max(initialMs, previousMs · multiplier) − initialMs))`.
+ * - `'decorrelated'`: `min(maxMs, initialMs + random · (p · multiplier − initialMs))` with
+ *   `p = max(initialMs, previousMs)`: the first opening (`previousMs` 0) draws from
+ *   `[initialMs, initialMs · multiplier]`, so breakers that trip together do not retry
+ *   together; each later one from `[initialMs, previous · multiplier]`.
  *
- * The attempt count restarts when the breaker closes or is reset.
+ * The attempt count restarts when the breaker closes or is reset. Without `maxMs`, a
+ * duration that would overflow to `Infinity` stays at `Number.MAX_VALUE` (open for good).
  *
  * @throws BreakerConfigError naming the option and the value when an option is invalid.
  * @example
@@ -72,10 +76,11 @@ export function exponentialBackoff(options: ExponentialBackoffOptions): Backoff 
   }
   return (attempt, { random, previousMs }) => {
     if (jitter === 'decorrelated') {
-      const upper = Math.max(initialMs, previousMs * multiplier);
-      return Math.min(maxMs, initialMs + random() * (upper - initialMs));
+      // The first opening has no previous duration: it starts from initialMs.
+      const upper = Math.min(Number.MAX_VALUE, Math.max(initialMs, previousMs) * multiplier);
+      return Math.min(maxMs, upper, initialMs + random() * (upper - initialMs));
     }
-    const d = Math.min(maxMs, initialMs * multiplier ** (attempt - 1));
+    const d = Math.min(maxMs, Number.MAX_VALUE, initialMs * multiplier ** (attempt - 1));
     if (jitter === 'full') return random() * d;
     if (jitter === 'equal') return d / 2 + (random() * d) / 2;
     return d;

@@ -1124,6 +1124,11 @@ export class CircuitBreaker {
         bad(`${what} must be an integer >= 0, got ${describeValue(v)}`);
       return v as number;
     };
+    const time = (v: unknown, what: string) => {
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        bad(`${what} must be a finite number, got ${describeValue(v)}`);
+      return v as number;
+    };
     const rate = (v: unknown, what: string) => {
       if (v === null) return null;
       if (typeof v !== 'number' || !(v >= 0 && v <= 1))
@@ -1143,6 +1148,10 @@ export class CircuitBreaker {
           w.record(count(outcome, 'outcomes[]') & (FAILURE | SLOW), 0);
         }
       } else if (w instanceof TimeWindow && Array.isArray(json.buckets) && json.bucketMs === w.bucketMs) {
+        const bucketIndex = (v: unknown) => {
+          if (!Number.isInteger(v)) bad(`buckets[].index must be an integer, got ${describeValue(v)}`);
+          return v as number;
+        };
         for (const b of json.buckets) {
           w.add(
             {
@@ -1150,14 +1159,18 @@ export class CircuitBreaker {
               failures: count(b.failures, 'buckets[].failures'),
               slowCalls: count(b.slowCalls, 'buckets[].slowCalls'),
             },
-            Number(b.index),
+            bucketIndex(b.index),
           );
         }
       }
     }
     this.streak = count(json.consecutiveFailures, 'consecutiveFailures');
     this.openings = count(json.openings, 'openings');
-    this.previousOpenMs = Number(json.previousOpenMs) || 0;
+    const previousOpenMs = json.previousOpenMs ?? 0;
+    if (!(typeof previousOpenMs === 'number' && Number.isFinite(previousOpenMs) && previousOpenMs >= 0)) {
+      bad(`previousOpenMs must be a finite number >= 0, got ${describeValue(previousOpenMs)}`);
+    }
+    this.previousOpenMs = previousOpenMs;
     if (json.tripSample) {
       const ts = json.tripSample;
       const calls = count(ts.calls, 'tripSample.calls');
@@ -1170,20 +1183,18 @@ export class CircuitBreaker {
       };
     }
     if (state === OPEN) {
-      if (typeof json.openedAt !== 'number' || typeof json.openUntil !== 'number') {
-        bad('an open state needs openedAt and openUntil');
-      }
-      this.openedAt = json.openedAt as number;
-      this.openUntil = json.openUntil as number;
+      if (json.openedAt == null || json.openUntil == null) bad('an open state needs openedAt and openUntil');
+      this.openedAt = time(json.openedAt, 'openedAt');
+      this.openUntil = time(json.openUntil, 'openUntil');
     }
     if (state === HALF_OPEN && json.probes) {
       this.probeCalls = count(json.probes.calls, 'probes.calls');
       this.probeFailures = count(json.probes.failures, 'probes.failures');
       this.probeSlow = count(json.probes.slowCalls, 'probes.slowCalls');
     }
-    if (state === CLOSED && typeof json.rampUntil === 'number' && typeof json.closedAt === 'number') {
-      this.closedAt = json.closedAt;
-      this.rampUntil = json.rampUntil;
+    if (state === CLOSED && json.rampUntil != null) {
+      this.closedAt = time(json.closedAt, 'closedAt');
+      this.rampUntil = time(json.rampUntil, 'rampUntil');
     }
     this.lastTransition = json.lastTransition ? { ...json.lastTransition } : null;
     this.s = state;

@@ -2,6 +2,7 @@ import { checkIpv6Subnet } from './client-key.js';
 import { describeValue } from './describe.js';
 import { BreakerConfigError, ErrorCodes, invalidOption, isBreakerConfigError } from './errors.js';
 import type { HttpGuardOptions, HttpOutcome, KeyMode } from './http-types.js';
+import { checkTimerMs } from './limits.js';
 import { validateOptions } from './options.js';
 import { BreakerRegistry, type RegistryGetOptions } from './registry.js';
 import type { CircuitBreakerOptions, Clock } from './types.js';
@@ -151,13 +152,7 @@ export function normalizeHttpOptions<Ctx, Degraded>(
   }
   const ipv6Subnet = checkIpv6Subnet(o['ipv6Subnet']);
   const degradedTimeoutMs = o['degradedTimeoutMs'] ?? DEFAULT_DEGRADED_TIMEOUT_MS;
-  if (
-    typeof degradedTimeoutMs !== 'number' ||
-    !Number.isFinite(degradedTimeoutMs) ||
-    degradedTimeoutMs <= 0
-  ) {
-    throw invalidOption('degradedTimeoutMs', degradedTimeoutMs, 'a finite number > 0');
-  }
+  checkTimerMs('degradedTimeoutMs', degradedTimeoutMs);
 
   const breakerOptions: Record<string, unknown> = {};
   for (const name of BREAKER_OPTIONS) if (o[name] !== undefined) breakerOptions[name] = o[name];

@@ -1,6 +1,7 @@
 import { coarseClock } from './clock.js';
 import { describeValue } from './describe.js';
 import { BreakerConfigError, type ErrorCode, ErrorCodes, invalidOption } from './errors.js';
+import { checkTimerMs, MAX_COUNT_WINDOW_SIZE, MAX_TIME_WINDOW_BUCKETS } from './limits.js';
 import { normalizeTelemetry } from './telemetry/options.js';
 import type {
   Backoff,
@@ -98,6 +99,13 @@ function positiveInteger(path: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 1) throwInvalid(path, value, 'an integer >= 1');
 }
 
+/** An integer in [1, max]: sizes that allocate. */
+function boundedInteger(path: string, value: unknown, max: number): void {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+    throwInvalid(path, value, `an integer in [1, ${max}]`);
+  }
+}
+
 function nonNegative(path: string, value: unknown): void {
   if (!isNumber(value) || value < 0) throwInvalid(path, value, 'a finite number >= 0');
 }
@@ -122,7 +130,7 @@ function validateWindow(path: string, value: unknown): void {
         );
       }
     }
-    positiveInteger(`${path}.size`, w['size']);
+    boundedInteger(`${path}.size`, w['size'], MAX_COUNT_WINDOW_SIZE);
     return;
   }
   if (w['kind'] === 'time') {
@@ -138,7 +146,7 @@ function validateWindow(path: string, value: unknown): void {
     }
     positive(`${path}.durationMs`, w['durationMs']);
     const buckets = w['buckets'] ?? DEFAULTS.timeWindowBuckets;
-    positiveInteger(`${path}.buckets`, buckets);
+    boundedInteger(`${path}.buckets`, buckets, MAX_TIME_WINDOW_BUCKETS);
     if ((w['durationMs'] as number) % (buckets as number) !== 0) {
       fail(
         ErrorCodes.CONFLICTING_OPTIONS,
@@ -206,9 +214,9 @@ export function validateOptions(
     }
   }
   if (has('halfOpenMaxCalls')) positiveInteger(p('halfOpenMaxCalls'), o['halfOpenMaxCalls']);
-  if (has('halfOpenMaxWaitMs')) positive(p('halfOpenMaxWaitMs'), o['halfOpenMaxWaitMs']);
+  if (has('halfOpenMaxWaitMs')) checkTimerMs(p('halfOpenMaxWaitMs'), o['halfOpenMaxWaitMs']);
   if (has('rampUpMs')) nonNegative(p('rampUpMs'), o['rampUpMs']);
-  if (has('timeoutMs')) positive(p('timeoutMs'), o['timeoutMs']);
+  if (has('timeoutMs')) checkTimerMs(p('timeoutMs'), o['timeoutMs']);
   if (has('classify') && typeof o['classify'] !== 'function')
     throwInvalid(p('classify'), o['classify'], 'a function');
   if (has('mode') && !MODES.includes(o['mode'] as BreakerMode)) {

@@ -553,6 +553,52 @@ describe('manual controls', () => {
     expect(b.snapshot().totals.rejected).toBe(2); // totals survive reset
   });
 
+  test('snapshot() in OPEN, FORCED_OPEN and DISABLED shows the window frozen as it was on leaving CLOSED', () => {
+    const clock = new FakeClock(0);
+    const options: CircuitBreakerOptions = {
+      window: { kind: 'time', durationMs: 1_000 },
+      minimumCalls: 4,
+      openDurationMs: 60_000,
+      clock,
+    };
+    const frozen = { kind: 'time', calls: 4, failures: 1, slowCalls: 0 };
+
+    // FORCED_OPEN and DISABLED: the counts and rates on entering, kept while the
+    // time window would have emptied and while calls pass unrecorded.
+    for (const enter of ['forceOpen', 'disable'] as const) {
+      const b = new CircuitBreaker(options);
+      record(b, 1, 'failure');
+      record(b, 3, 'success');
+      b[enter]();
+      clock.advance(5_000); // the window is 1 s long
+      if (enter === 'disable') record(b, 10, 'failure');
+      const s = b.snapshot();
+      expect(s.window).toEqual(frozen);
+      expect(s.failureRate).toBe(0.25);
+      expect(s.slowCallRate).toBe(0);
+      b.reset();
+      expect(b.snapshot()).toMatchObject({ window: { calls: 0 }, failureRate: null });
+    }
+
+    // OPEN: the sample that tripped it, still shown after the window would have emptied.
+    const b = new CircuitBreaker(options);
+    record(b, 2, 'success');
+    record(b, 2, 'failure');
+    expect(b.state).toBe('open');
+    clock.advance(5_000);
+    const s = b.snapshot();
+    expect(s.state).toBe('open');
+    expect(s.window).toEqual({ kind: 'time', calls: 4, failures: 2, slowCalls: 0 });
+    expect(s.failureRate).toBe(0.5);
+    // Forced open from OPEN keeps showing the trip sample.
+    b.forceOpen();
+    expect(b.snapshot()).toMatchObject({
+      state: 'forced_open',
+      window: { calls: 4, failures: 2 },
+      failureRate: 0.5,
+    });
+  });
+
   test('disable lets everything through unrecorded; the latest control wins', () => {
     const { b } = breaker();
     b.disable();
@@ -866,6 +912,42 @@ describe('backoff', () => {
     ).toBe(300);
   });
 
+  test('decorrelated jitter draws on the first opening too: from [initialMs, initialMs · multiplier]', () => {
+    const f = exponentialBackoff({ initialMs: 100, multiplier: 3, jitter: 'decorrelated' });
+    const first = (r: number) => f(1, { random: () => r, previousMs: 0 });
+    expect(first(0)).toBe(100);
+    expect(first(0.5)).toBe(200); // 100 + 0.5 · (300 − 100), no longer exactly initialMs
+    expect(first(0.99)).toBeCloseTo(298);
+    // maxMs still caps the draw.
+    const capped = exponentialBackoff({ initialMs: 100, maxMs: 150, multiplier: 3, jitter: 'decorrelated' });
+    expect(capped(1, { random: () => 0.5, previousMs: 0 })).toBe(150);
+  });
+
+  test('decorrelated jitter: breakers that trip together do not all retry together', () => {
+    const retryAfter = [0, 0.5, 0.9].map((r) => {
+      const b = new CircuitBreaker({
+        window: { kind: 'count', size: 1 },
+        openDurationMs: exponentialBackoff({ initialMs: 1_000, multiplier: 3, jitter: 'decorrelated' }),
+        random: () => r,
+        clock: new FakeClock(0),
+      });
+      record(b, 1, 'failure');
+      return b.snapshot().retryAfterMs;
+    });
+    expect(retryAfter).toEqual([1_000, 2_000, 2_800]);
+  });
+
+  test('exponential without maxMs never overflows to Infinity (which the breaker would replace by 60 s)', () => {
+    const ctx = { random: () => 0.5, previousMs: Number.MAX_VALUE };
+    expect(exponentialBackoff({ initialMs: 1_000 })(2_000, ctx)).toBe(Number.MAX_VALUE);
+    expect(exponentialBackoff({ initialMs: 1_000, jitter: 'decorrelated' })(2_000, ctx)).toBeLessThanOrEqual(
+      Number.MAX_VALUE,
+    );
+    expect(
+      Number.isFinite(exponentialBackoff({ initialMs: 1_000, jitter: 'decorrelated' })(2_000, ctx)),
+    ).toBe(true);
+  });
+
   test('the breaker walks the backoff over consecutive openings, and restarts after closing', () => {
     const clock = new FakeClock(0);
     const b = new CircuitBreaker({
@@ -920,7 +1002,7 @@ describe('bad input', () => {
     [{ window: { kind: 'count', size: 10 }, minimumCalls: 11 }, /minimumCalls must be <= window.size \(10\)/],
     [{ window: { kind: 'time', durationMs: 1_000, buckets: 3 } }, /window.durationMs must be divisible/],
     [{ window: { kind: 'sliding', size: 1 } }, /window.kind must be 'count' or 'time', got "sliding"/],
-    [{ window: { kind: 'count', size: 0 } }, /window.size must be an integer >= 1, got 0/],
+    [{ window: { kind: 'count', size: 0 } }, /window.size must be an integer in \[1, 100000\], got 0/],
     [{ openDurationMs: -5 }, /openDurationMs must be a finite number >= 0 or a backoff function, got -5/],
     [{ halfOpenMaxWaitMs: 0 }, /halfOpenMaxWaitMs must be a finite number > 0, got 0/],
     [{ timeoutMs: -1 }, /timeoutMs must be a finite number > 0, got -1/],
@@ -1094,5 +1176,35 @@ describe('toJSON and initialState', () => {
 
   test('a bad initialState is a BreakerConfigError', () => {
     expect(() => new CircuitBreaker({ initialState: { version: 2 } as never })).toThrow(/initialState/);
+  });
+
+  test('an initialState with a non-finite time or backoff is refused, not restored as NaN or Infinity', () => {
+    const { b, clock } = breaker();
+    trip(b);
+    const open = b.toJSON();
+    const t = new CircuitBreaker({ window: { kind: 'time', durationMs: 1_000 }, minimumCalls: 10, clock });
+    record(t, 2, 'failure');
+    const timed = t.toJSON();
+    const bad: Array<[object, RegExp]> = [
+      [{ ...open, openUntil: Number.POSITIVE_INFINITY }, /openUntil must be a finite number, got Infinity/],
+      [{ ...open, openedAt: Number.NaN }, /openedAt must be a finite number, got NaN/],
+      [{ ...open, previousOpenMs: Number.POSITIVE_INFINITY }, /previousOpenMs must be a finite number >= 0/],
+      [
+        { ...timed, buckets: timed.buckets!.map((x) => ({ ...x, index: Number.NaN })) },
+        /buckets\[\]\.index must be an integer, got NaN/,
+      ],
+    ];
+    for (const [initialState, message] of bad) {
+      const options =
+        'buckets' in initialState ? { window: { kind: 'time', durationMs: 1_000 } as const } : {};
+      let error: unknown;
+      try {
+        new CircuitBreaker({ ...options, clock, initialState: initialState as never });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'ERR_BREAKWATER_INVALID_STATE' });
+      expect((error as Error).message).toMatch(message);
+    }
   });
 });
