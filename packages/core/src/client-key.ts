@@ -216,3 +216,65 @@ function formatIpv6(words: Uint16Array): string {
   if (bestStart === -1) return hex(0, 8);
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }
+
+/** Headers a proxy adds when it relays a request: with one, the socket's peer is the proxy, not the client. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
+
+/**
+ * Whether an address is a loopback address: `127.0.0.0/8`, `::1`, or `127.0.0.0/8` mapped
+ * into IPv6 (`::ffff:127.0.0.1`, as a dual-stack server reports it).
+ *
+ * @param address - a socket's `remoteAddress`.
+ * @returns `true` for a loopback address; `false` for anything else, or no address.
+ *
+ * @example
+ * ```ts
+ * isLoopbackAddress('::ffff:127.0.0.1'); // true
+ * isLoopbackAddress('10.0.0.1');         // false
+ * ```
+ * @internal
+ */
+export function isLoopbackAddress(address: unknown): boolean {
+  if (typeof address !== 'string') return false;
+  if (isIPv4(address)) return address.startsWith('127.');
+  const zone = address.indexOf('%');
+  const bare = zone === -1 ? address : address.slice(0, zone);
+  if (!isIPv6(bare)) return false;
+  const words = parseIpv6(bare);
+  if (words === null) return false;
+  if (isLoopbackWords(words)) return true;
+  for (let i = 0; i < 5; i++) if (words[i] !== 0) return false;
+  return words[5] === 0xffff && (words[6] as number) >>> 8 === 127;
+}
+
+/**
+ * The rule of the endpoints that show client addresses (the status endpoint, the
+ * dashboard) when no `authorize` hook is given: whether a Node request comes from this
+ * machine. The socket's peer must be a loopback address ({@link isLoopbackAddress}), and
+ * the request must carry none of the headers a proxy adds (`Forwarded`,
+ * `X-Forwarded-For`, `X-Real-IP`): a proxy on the same machine relays every client from
+ * loopback. The framework's `req.ip` is not used: under `trust proxy` it is whatever
+ * `X-Forwarded-For` says.
+ *
+ * A proxy on this machine that adds none of those headers (nginx's `proxy_pass` adds
+ * none unless configured) makes every client look local: give `authorize` there.
+ *
+ * @param req - Node's `IncomingMessage` (Express `req`, Koa `ctx.req`); anything else is not loopback.
+ * @returns `true` only for a request from this machine, not relayed by a proxy.
+ *
+ * @example
+ * ```ts
+ * if (!isLoopbackRequest(req)) return res.writeHead(403).end();
+ * ```
+ */
+export function isLoopbackRequest(req: unknown): boolean {
+  if (typeof req !== 'object' || req === null) return false;
+  const { socket, headers } = req as {
+    socket?: { remoteAddress?: unknown } | null;
+    headers?: Record<string, unknown> | null;
+  };
+  if (typeof socket !== 'object' || socket === null || !isLoopbackAddress(socket.remoteAddress)) return false;
+  if (typeof headers !== 'object' || headers === null) return false;
+  for (const name of FORWARDING_HEADERS) if (headers[name] !== undefined) return false;
+  return true;
+}

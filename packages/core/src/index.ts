@@ -1,6 +1,12 @@
 export { constantBackoff, exponentialBackoff } from './backoff.js';
 export { CircuitBreaker } from './breaker.js';
-export { type ClientKeyOptions, clientKey, DEFAULT_IPV6_SUBNET, UNKNOWN_CLIENT } from './client-key.js';
+export {
+  type ClientKeyOptions,
+  clientKey,
+  DEFAULT_IPV6_SUBNET,
+  isLoopbackRequest,
+  UNKNOWN_CLIENT,
+} from './client-key.js';
 export { coarseClock } from './clock.js';
 export { describeValue } from './describe.js';
 export { type EnvRegistryOptions, type FromEnvOptions, fromEnv } from './env.js';
@@ -38,7 +44,7 @@ export {
 export { type CallRefusal, type MiddlewareCall, RequestCalls } from './request-calls.js';
 export { routeClientKey, routeKey, UNMATCHED_ROUTE } from './request-key.js';
 export { sealResponse } from './seal-response.js';
-export { BreakerStatus, DEFAULT_STATUS_LIMIT, type StatusOptions } from './status.js';
+export { BreakerStatus, DEFAULT_STATUS_LIMIT, type StatusContext, type StatusOptions } from './status.js';
 export { type BreakerStore, isBreakerStore, type StoreState, type StoreStatus } from './store.js';
 export { CALL_DURATION_BUCKETS, TelemetryNames, TelemetryUnits } from './telemetry/names.js';
 export type * from './types.js';

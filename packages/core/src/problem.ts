@@ -77,8 +77,10 @@ export function degradedProblem(info: DegradedInfo): HttpAnswer {
 }
 
 /**
- * The answer of a status endpoint whose `authorize` hook refused: `403` with an
- * RFC 9457 body that names no breaker, key or route.
+ * The answer of a status endpoint that refuses a request (its `authorize` hook said no,
+ * or, without one, the client is not on this machine): `403` with an RFC 9457 body that
+ * names no breaker, key or route, `Cache-Control: no-store` and
+ * `X-Content-Type-Options: nosniff`.
  *
  * @returns the status, headers and body to write.
  *
@@ -90,7 +92,11 @@ export function degradedProblem(info: DegradedInfo): HttpAnswer {
 export function forbiddenProblem(): HttpAnswer {
   return {
     status: 403,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
+    headers: {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
     body: JSON.stringify({
       type: 'about:blank',
       title: 'Forbidden',

@@ -1,3 +1,4 @@
+import { isLoopbackRequest } from './client-key.js';
 import { describeValue } from './describe.js';
 import { BreakerConfigError, ErrorCodes, invalidOption } from './errors.js';
 import { HttpWarningCodes } from './http-guard.js';
@@ -15,8 +16,10 @@ export interface StatusOptions<Ctx> {
   registry: BreakerRegistry;
   /**
    * Decides who may read the status: must return `true` (or a promise of `true`).
-   * Anything else, or a throw, answers 403 naming no breaker. Without it, everyone may
-   * read it, and a `BREAKWATER_STATUS_UNPROTECTED` warning is emitted at construction.
+   * Anything else, or a throw, answers 403 naming no breaker. Without it, only clients
+   * on this machine may read it (see `isLoopbackRequest`: a loopback peer and no proxy
+   * header), everyone else gets 403, and a `BREAKWATER_STATUS_UNPROTECTED` warning is
+   * emitted at construction.
    */
   authorize?: ((ctx: Ctx) => boolean | PromiseLike<boolean>) | undefined;
   /** The most breakers listed, not-closed ones first (integer >= 0, or `Infinity`). Default 1,000. */
@@ -25,13 +28,33 @@ export interface StatusOptions<Ctx> {
 
 const KNOWN = new Set(['registry', 'authorize', 'limit']);
 
+/** The headers of every status answer (those of {@link forbiddenProblem} too): never cached, never sniffed. */
+const STATUS_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+/** What the adapter tells {@link BreakerStatus} about its framework. */
+export interface StatusContext<Ctx> {
+  /** The adapter's function name, for messages. Default `breakerStatus`. */
+  factory?: string | undefined;
+  /**
+   * Node's `IncomingMessage` of a request, for the loopback rule without `authorize`
+   * (Koa: `(ctx) => ctx.req`). Default: the request is `ctx` itself (Express's `req`).
+   */
+  request?: ((ctx: Ctx) => unknown) | undefined;
+}
+
 /**
  * A breaker status endpoint without its framework: validates the options at
  * construction and answers a request with the registry's snapshot as JSON, or 403.
+ * Without `authorize`, only requests from this machine are answered (see
+ * `isLoopbackRequest`).
  *
  * The JSON is `registry.snapshot({ limit })`: `{ name, size, pinned, maxKeys,
  * maxPinnedKeys, idleTtlMs, omitted, breakers: [ { key, state, failureRate,
- * slowCallRate, window, totals, retryAfterMs, … } ] }`, with `Cache-Control: no-store`.
+ * slowCallRate, window, totals, retryAfterMs, … } ] }`. Every answer, 200 or 403, has
+ * `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.
  *
  * @example
  * ```ts
@@ -44,15 +67,17 @@ export class BreakerStatus<Ctx = unknown> {
   readonly #registry: BreakerRegistry;
   readonly #authorize: ((ctx: Ctx) => boolean | PromiseLike<boolean>) | undefined;
   readonly #limit: number;
+  readonly #request: (ctx: Ctx) => unknown;
   readonly #warn = new WarnOnce();
 
   /**
    * @param options - see {@link StatusOptions}.
-   * @param context - `factory`: the adapter's function name for messages.
+   * @param context - see {@link StatusContext}: the adapter's name and how to reach Node's request.
    * @throws BreakerConfigError naming the option and the value.
    */
-  constructor(options: StatusOptions<Ctx>, context: { factory?: string } = {}) {
+  constructor(options: StatusOptions<Ctx>, context: StatusContext<Ctx> = {}) {
     const factory = context.factory ?? 'breakerStatus';
+    this.#request = context.request ?? ((ctx: Ctx) => ctx);
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw invalidOption('options', options, `an object { registry, authorize }`);
     }
@@ -94,13 +119,14 @@ export class BreakerStatus<Ctx = unknown> {
     if (authorize === undefined) {
       this.#warn.warn(
         HttpWarningCodes.STATUS_UNPROTECTED,
-        `${factory}() without authorize shows every breaker (routes, client keys) to anyone who asks`,
+        `${factory}() without authorize answers only requests from this machine (loopback, no proxy header); give authorize to let anyone else read the breakers (routes, client keys)`,
       );
     }
   }
 
   /**
-   * Whether `ctx` may read the status. Never throws: a hook that throws or rejects
+   * Whether `ctx` may read the status: `authorize`'s answer, or without it whether the
+   * request comes from this machine. Never throws: a hook that throws or rejects
    * refuses, and is reported once.
    *
    * @param ctx - the framework's request.
@@ -112,7 +138,13 @@ export class BreakerStatus<Ctx = unknown> {
    */
   async isAuthorized(ctx: Ctx): Promise<boolean> {
     const authorize = this.#authorize;
-    if (authorize === undefined) return true;
+    if (authorize === undefined) {
+      try {
+        return isLoopbackRequest(this.#request(ctx));
+      } catch {
+        return false;
+      }
+    }
     try {
       return (await authorize(ctx)) === true;
     } catch (error) {
@@ -141,7 +173,7 @@ export class BreakerStatus<Ctx = unknown> {
     if (!(await this.isAuthorized(ctx))) return forbiddenProblem();
     return {
       status: 200,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      headers: { 'content-type': 'application/json; charset=utf-8', ...STATUS_HEADERS },
       body: JSON.stringify(this.#registry.snapshot({ limit: this.#limit })),
     };
   }

@@ -1,5 +1,5 @@
 import { BreakerConfigError } from '../src/errors.js';
-import { clientKey, UNKNOWN_CLIENT } from '../src/index.js';
+import { clientKey, isLoopbackRequest, UNKNOWN_CLIENT } from '../src/index.js';
 
 describe('clientKey', () => {
   it('keeps IPv4 addresses as they are', () => {
@@ -103,5 +103,65 @@ describe('clientKey', () => {
     expect(() => clientKey('::1', { ipv6Subnet: ipv6Subnet as never })).toThrow(
       /ipv6Subnet must be an integer in \[1, 128\] or false/,
     );
+  });
+});
+
+describe('isLoopbackRequest', () => {
+  const from = (remoteAddress: unknown, headers: Record<string, string> = {}) => ({
+    socket: { remoteAddress },
+    headers,
+  });
+
+  it('accepts a peer on loopback: 127.0.0.0/8, ::1, IPv4-mapped 127/8', () => {
+    for (const address of [
+      '127.0.0.1',
+      '127.255.0.9',
+      '::1',
+      '0:0:0:0:0:0:0:1',
+      '::ffff:127.0.0.1',
+      '::FFFF:7f00:1',
+    ]) {
+      expect(isLoopbackRequest(from(address))).toBe(true);
+    }
+  });
+
+  it('refuses any other peer, NAT64 and IPv4-compatible forms of 127/8 included', () => {
+    for (const address of [
+      '10.0.0.1',
+      '128.0.0.1',
+      '::',
+      '::2',
+      '::127.0.0.1',
+      '64:ff9b::127.0.0.1',
+      '::ffff:10.0.0.1',
+      'fe80::1%lo',
+      '2001:db8::1',
+      'localhost',
+      '',
+      undefined,
+      7,
+    ]) {
+      expect(isLoopbackRequest(from(address))).toBe(false);
+    }
+  });
+
+  it('refuses a loopback peer that relays for someone (Forwarded, X-Forwarded-For, X-Real-IP)', () => {
+    for (const header of ['forwarded', 'x-forwarded-for', 'x-real-ip']) {
+      expect(isLoopbackRequest(from('127.0.0.1', { [header]: '127.0.0.1' }))).toBe(false);
+    }
+    expect(isLoopbackRequest(from('127.0.0.1', { 'x-forwarded-proto': 'https' }))).toBe(true);
+  });
+
+  it('refuses what is not a Node request', () => {
+    for (const req of [
+      undefined,
+      null,
+      'req',
+      {},
+      { socket: null, headers: {} },
+      { socket: { remoteAddress: '127.0.0.1' } },
+    ]) {
+      expect(isLoopbackRequest(req)).toBe(false);
+    }
   });
 });

@@ -92,6 +92,7 @@ describe('BreakerStatus', () => {
     expect(ok.headers).toEqual({
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
     });
     expect(JSON.parse(ok.body).breakers[0]).toMatchObject({ key: 'GET /a', state: 'forced_open' });
     const refused = await status.answer({ admin: false });

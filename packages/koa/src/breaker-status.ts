@@ -21,7 +21,10 @@ import type { BreakerStatusOptions } from './types.js';
  * ```
  */
 export function breakerStatus(options: BreakerStatusOptions): Middleware {
-  const status = new BreakerStatus<Context>(options, { factory: 'breakerStatus' });
+  const status = new BreakerStatus<Context>(options, {
+    factory: 'breakerStatus',
+    request: (ctx) => ctx.req,
+  });
   return async function breakerStatus(ctx: Context): Promise<void> {
     const answer = await status.answer(ctx);
     if (ctx.res.headersSent) return;
