@@ -111,7 +111,10 @@ export interface HttpGuardOptions<Ctx, Degraded> extends HttpBreakerOptions {
   skip?: ((ctx: Ctx) => boolean) | undefined;
   /** IPv6 prefix length client keys are grouped by (integer in [1, 128]), or `false`. Default 56. */
   ipv6Subnet?: number | false | undefined;
-  /** How long a degraded handler may take before the default answer is sent, in ms (> 0). Default 1,000. */
+  /**
+   * How long a degraded handler may take before the default answer is sent, in ms (> 0,
+   * at most `MAX_TIMER_MS`, 2,147,483,647). Default 1,000.
+   */
   degradedTimeoutMs?: number | undefined;
 }
 

@@ -58,9 +58,10 @@ export type TransitionReason =
   | 'fleet';
 
 /**
- * A count window holds the outcomes of the last `size` calls.
- * A time window holds the outcomes of the last `durationMs`, in `buckets`
- * buckets of `durationMs / buckets` each (default 10 buckets).
+ * A count window holds the outcomes of the last `size` calls (an integer in
+ * [1, 100,000]). A time window holds the outcomes of the last `durationMs`, in
+ * `buckets` buckets of `durationMs / buckets` each (an integer in [1, 1,000],
+ * default 10).
  */
 export type WindowOptions =
   | { kind: 'count'; size: number }
@@ -92,7 +93,10 @@ export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
 
 /** Options of `exponentialBackoff()`. */
 export interface ExponentialBackoffOptions {
-  /** The first open duration, in ms (> 0). */
+  /**
+   * The first open duration, in ms (> 0). With `'decorrelated'` jitter, the lower bound of
+   * every draw: the first is random in `[initialMs, initialMs · multiplier]`.
+   */
   initialMs: number;
   /** The longest open duration, in ms (>= initialMs). Default: no maximum. */
   maxMs?: number;
@@ -143,11 +147,14 @@ export interface CircuitBreakerOptions {
   openDurationMs?: number | Backoff;
   /** How many probes HALF_OPEN admits (integer >= 1). Default 10. */
   halfOpenMaxCalls?: number;
-  /** A probe that has not reported within this many ms counts as a failed probe (> 0). Default 60,000. */
+  /**
+   * A probe that has not reported within this many ms counts as a failed probe (> 0, at
+   * most `MAX_TIMER_MS`, 2,147,483,647). Default 60,000.
+   */
   halfOpenMaxWaitMs?: number;
   /** After closing from HALF_OPEN, admit a share of calls growing linearly from 0 to 1 over this many ms (>= 0). Default 0. */
   rampUpMs?: number;
-  /** Per-call timeout for `execute()`, in ms (> 0). Default: none. */
+  /** Per-call timeout for `execute()`, in ms (> 0, at most `MAX_TIMER_MS`, 2,147,483,647). Default: none. */
   timeoutMs?: number | undefined;
   /** Decides how `execute()` records a finished call. Default: errors fail, results succeed. */
   classify?: ((input: ClassifyInput) => Classification) | undefined;
