@@ -120,11 +120,11 @@ interface Origin {
  * | `BREAKWATER_CONSECUTIVE_FAILURES` | `consecutiveFailures` | integer, or `none` |
  * | `BREAKWATER_OPEN_DURATION_MS` | `openDurationMs` | ms |
  * | `BREAKWATER_HALF_OPEN_MAX_CALLS` | `halfOpenMaxCalls` | integer |
- * | `BREAKWATER_HALF_OPEN_MAX_WAIT_MS` | `halfOpenMaxWaitMs` | ms |
+ * | `BREAKWATER_HALF_OPEN_MAX_WAIT_MS` | `halfOpenMaxWaitMs` | ms, at most 2147483647 |
  * | `BREAKWATER_RAMP_UP_MS` | `rampUpMs` | ms |
- * | `BREAKWATER_TIMEOUT_MS` | `timeoutMs` | ms, or `none` |
+ * | `BREAKWATER_TIMEOUT_MS` | `timeoutMs` | ms (at most 2147483647), or `none` |
  * | `BREAKWATER_MODE` | `mode` | `enforce`, `observe` or `off` |
- * | `BREAKWATER_WINDOW` | `window` | `count:100`, `time:10000` or `time:10000:10` (duration, buckets) |
+ * | `BREAKWATER_WINDOW` | `window` | `count:100`, `time:10000` or `time:10000:10` (duration, buckets); size at most 100000, buckets at most 1000 |
  * | `BREAKWATER_MAX_KEYS` | registry `maxKeys` | integer |
  * | `BREAKWATER_MAX_PINNED_KEYS` | registry `maxPinnedKeys` | integer |
  * | `BREAKWATER_IDLE_TTL_MS` | registry `idleTtlMs` | ms, `0` never |
