@@ -1,4 +1,5 @@
 import type { CircuitBreaker } from '../src/breaker.js';
+import { type BreakerConfigError, isBreakerConfigError } from '../src/errors.js';
 import type { AdmittedPermit, Permit } from '../src/types.js';
 import { FakeClock as SharedFakeClock } from '../test-support/index.js';
 
@@ -34,4 +35,15 @@ export function record(
     else if (kind === 'slow') p.success(durationMs);
     else p.ignore(durationMs);
   }
+}
+
+/** The `BreakerConfigError` that `fn` throws; any other outcome fails the test. */
+export function configError(fn: () => unknown): BreakerConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (isBreakerConfigError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a BreakerConfigError');
 }

@@ -4,27 +4,15 @@
  * windows are capped in size (a count window of 1e9 reserved 250 MB per key).
  */
 import {
-  type BreakerConfigError,
   BreakerRegistry,
   CircuitBreaker,
   type CircuitBreakerOptions,
   ErrorCodes,
   fromEnv,
   HttpGuard,
-  isBreakerConfigError,
   MAX_TIMER_MS,
 } from '../src/index.js';
-import { FakeClock, record } from './helpers.js';
-
-function configError(fn: () => unknown): BreakerConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (isBreakerConfigError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a BreakerConfigError');
-}
+import { configError, FakeClock, record } from './helpers.js';
 
 const guard = (options: unknown) =>
   new HttpGuard(options as never, { factory: 'circuitBreaker', param: 'req' });

@@ -1,22 +1,5 @@
-import {
-  type BreakerConfigError,
-  BreakerRegistry,
-  BreakerStatus,
-  ErrorCodes,
-  HttpGuard,
-  isBreakerConfigError,
-} from '../src/index.js';
-import { FakeClock } from './helpers.js';
-
-function configError(fn: () => unknown): BreakerConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (isBreakerConfigError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a BreakerConfigError');
-}
+import { BreakerRegistry, BreakerStatus, ErrorCodes, HttpGuard } from '../src/index.js';
+import { configError, FakeClock } from './helpers.js';
 
 const make = (options: unknown, param = 'ctx') =>
   new HttpGuard(options as never, { factory: 'circuitBreaker', param });
